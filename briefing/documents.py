@@ -1,0 +1,348 @@
+"""Documents: every content file read, parsed and checked on its own.
+
+Nothing here looks across files; cross-references are the site model's job.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import fields
+from .fields import Field, FieldReader, PartialDate
+from .problems import Problems, did_you_mean
+from .settings import Settings
+from .slugs import is_brief_slug, slugify
+from .sourcefiles import UnclosedFrontMatter, read_text, split_front_matter
+from .yamlsafe import YamlResult, load_yaml
+
+RELATION_TYPES = ("partner", "manufacturing", "supplier", "investor", "subsidiary", "competitor")
+CONFIDENCE = ("rumor", "reported", "confirmed")
+THREATS = ("low", "medium", "high")
+HORIZONS = ("near-term", "long-term")
+SOURCE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+RELATION_SCHEMA = {
+    "to": Field(fields.text, required=True),
+    "type": Field(fields.one_of(*RELATION_TYPES), required=True),
+    "note": Field(fields.text, default=""),
+    "confidence": Field(fields.one_of(*CONFIDENCE), default="reported"),
+    "source": Field(fields.text, default=""),
+    "threat": Field(fields.one_of(*THREATS), default=""),
+    "horizon": Field(fields.one_of(*HORIZONS), default=""),
+}
+EVENT_SCHEMA = {
+    "date": Field(fields.partial_date, required=True),
+    "title": Field(fields.text, required=True),
+    "source": Field(fields.text, default=""),
+    "confidence": Field(fields.one_of(*CONFIDENCE), default="reported"),
+}
+PERSON_SCHEMA = {
+    "name": Field(fields.text, required=True),
+    "role": Field(fields.text, default=""),
+}
+SOURCE_SCHEMA = {
+    "title": Field(fields.text, required=True),
+    "publisher": Field(fields.text, default=""),
+    "date": Field(fields.partial_date, default=None),
+    "url": Field(fields.url, default=""),
+}
+PAGE_SCHEMA = {"title": Field(fields.text, default="")}
+
+
+def brief_schema(taxonomies: tuple[str, ...]) -> dict[str, Field]:
+    schema = {
+        "title": Field(fields.text, required=True),
+        "summary": Field(fields.text, required=True),
+        "updated": Field(fields.date, required=True),
+        "aliases": Field(fields.text_list, default=()),
+        "website": Field(fields.url, default=""),
+        "headquarters": Field(fields.text, default=""),
+        "listing": Field(fields.text, default=""),
+        "draft": Field(fields.flag, default=False),
+    }
+    for taxonomy in taxonomies:
+        schema[taxonomy] = Field(fields.text_list, default=())
+    schema["relations"] = Field(fields.list_of(RELATION_SCHEMA, "- to: slug, type: partner"), default=())
+    schema["events"] = Field(fields.list_of(EVENT_SCHEMA, "- date: 2021-03, title: ..."), default=())
+    schema["people"] = Field(fields.list_of(PERSON_SCHEMA, "- name: ..., role: ..."), default=())
+    return schema
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A value that names something in another file, with the line that names it."""
+
+    name: str
+    line: int
+
+
+@dataclass(frozen=True)
+class RelationEntry:
+    to: Ref
+    type: str
+    note: str
+    confidence: str
+    source: Ref | None
+    threat: str
+    horizon: str
+
+
+@dataclass(frozen=True)
+class EventEntry:
+    date: PartialDate
+    title: str
+    source: Ref | None
+    confidence: str
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Markdown:
+    """A Markdown body and the file line its first line sits on."""
+
+    path: Path
+    text: str
+    first_line: int
+
+
+@dataclass(frozen=True)
+class Brief:
+    slug: str
+    path: Path
+    title: str
+    summary: str
+    updated: datetime.date
+    updated_line: int
+    aliases: tuple[str, ...]
+    website: str
+    headquarters: str
+    listing: str
+    draft: bool
+    terms: dict[str, tuple[Ref, ...]] = field(hash=False)
+    relations: tuple[RelationEntry, ...]
+    events: tuple[EventEntry, ...]
+    people: tuple[Person, ...]
+    body: Markdown
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    path: Path
+    line: int
+    title: str
+    publisher: str
+    date: PartialDate | None
+    url: str
+
+
+@dataclass(frozen=True)
+class TextPage:
+    """index.md or a term description: an optional title and a Markdown body."""
+
+    path: Path
+    slug: str
+    title: str
+    body: Markdown
+
+
+@dataclass(frozen=True)
+class Documents:
+    briefs: tuple[Brief, ...]
+    sources: tuple[Source, ...]
+    index: TextPage | None
+    term_pages: dict[str, tuple[TextPage, ...]] = field(hash=False)
+
+
+def read_documents(content: Path, settings: Settings, problems: Problems) -> Documents:
+    companies = content / "companies"
+    if not companies.is_dir():
+        problems.error(companies, 0, "is missing; create it and put one <slug>.md brief per company in it")
+    schema = brief_schema(settings.taxonomies)
+    briefs = tuple(
+        brief
+        for path in markdown_files(companies, problems, "brief")
+        if (brief := read_brief(path, content, schema, settings, problems)) is not None
+    )
+    index_path = content / "index.md"
+    index = read_text_page(index_path, content, problems) if index_path.is_file() else None
+    term_pages = {
+        taxonomy: tuple(
+            page
+            for path in markdown_files(content / taxonomy, problems, "term description")
+            if (page := read_text_page(path, content, problems)) is not None
+        )
+        for taxonomy in settings.taxonomies
+    }
+    check_unknown_folders(content, settings, problems)
+    return Documents(briefs, read_sources(content, problems), index, term_pages)
+
+
+def markdown_files(folder: Path, problems: Problems, what: str) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith("."):
+            continue
+        if path.suffix != ".md" or not path.is_file():
+            problems.error(path, 0, f"is not a {what}: put only <slug>.md files in {folder.name}/")
+        elif not is_brief_slug(path.stem):
+            suggestion = slugify(path.stem) or "name"
+            problems.error(path, 0, f"file name '{path.stem}' is not a valid slug; use lowercase letters, digits and hyphens, e.g. '{suggestion}.md'")
+        else:
+            found.append(path)
+    return found
+
+
+def check_unknown_folders(content: Path, settings: Settings, problems: Problems) -> None:
+    known = {"companies", *settings.taxonomies}
+    for path in sorted(content.iterdir()):
+        if path.is_dir() and not path.name.startswith(".") and path.name not in known:
+            if any(path.glob("*.md")):
+                hint = did_you_mean(path.name, known)
+                problems.error(path, 0, f"folder '{path.name}' is not a taxonomy{hint}; taxonomies are {', '.join(settings.taxonomies)} (set them in site.yml)")
+
+
+def read_front_matter(path: Path, content: Path, problems: Problems, required: bool) -> tuple[YamlResult | None, Markdown] | None:
+    """The parsed front-matter (None when absent and allowed) and the body."""
+    text = read_text(path, content, problems)
+    if text is None:
+        return None
+    try:
+        split = split_front_matter(text)
+    except UnclosedFrontMatter:
+        problems.error(path, 1, "front-matter is not closed; add a line '---' after the YAML")
+        return None
+    body = Markdown(path, split.body, split.body_line)
+    if split.yaml is None:
+        if required:
+            problems.error(path, 1, "has no front-matter; start the file with '---', then 'title:', 'summary:', 'updated:', then '---'")
+            return None
+        return None, body
+    parsed = load_yaml(split.yaml, split.yaml_line)
+    for line, message in parsed.errors:
+        problems.error(path, line, message)
+    if parsed.errors:
+        return None
+    if not isinstance(parsed.value, dict):
+        kind = "empty" if parsed.value is None else f"{fields.describe(parsed.value)}, not a mapping"
+        problems.error(path, split.yaml_line, f"front-matter is {kind}; write keys such as 'title: ...'")
+        return None
+    return parsed, body
+
+
+def read_brief(path: Path, content: Path, schema: dict, settings: Settings, problems: Problems) -> Brief | None:
+    read = read_front_matter(path, content, problems, required=True)
+    if read is None:
+        return None
+    parsed, body = read
+    reader = FieldReader(path, parsed, problems)
+    values = reader.read(parsed.value, schema)
+    if None in (values["title"], values["summary"], values["updated"]):
+        return None
+
+    def ref(value: str, at: tuple) -> Ref | None:
+        return Ref(value, reader.line(at)) if value else None
+
+    terms = {
+        taxonomy: tuple(Ref(term, reader.line((taxonomy, i))) for i, term in enumerate(values[taxonomy]))
+        for taxonomy in settings.taxonomies
+    }
+    relations = tuple(
+        RelationEntry(
+            to=Ref(r["to"], reader.line(("relations", i, "to"))),
+            type=r["type"],
+            note=r["note"],
+            confidence=r["confidence"],
+            source=ref(r["source"], ("relations", i, "source")),
+            threat=r["threat"],
+            horizon=r["horizon"],
+        )
+        for i, r in enumerate(values["relations"])
+        if r["to"] and r["type"] and competitor_fields_fit(r, reader, ("relations", i))
+    )
+    events = tuple(
+        EventEntry(e["date"], e["title"], ref(e["source"], ("events", i, "source")), e["confidence"])
+        for i, e in enumerate(values["events"])
+        if e["date"] and e["title"]
+    )
+    people = tuple(Person(p["name"], p["role"]) for p in values["people"] if p["name"])
+    return Brief(
+        slug=path.stem,
+        path=path,
+        title=values["title"],
+        summary=values["summary"],
+        updated=values["updated"],
+        updated_line=reader.line(("updated",)),
+        aliases=values["aliases"],
+        website=values["website"],
+        headquarters=values["headquarters"],
+        listing=values["listing"],
+        draft=values["draft"],
+        terms=terms,
+        relations=relations,
+        events=events,
+        people=people,
+        body=body,
+    )
+
+
+def competitor_fields_fit(relation: dict, reader: FieldReader, at: tuple) -> bool:
+    fits = True
+    if relation["type"] != "competitor":
+        for key in ("threat", "horizon"):
+            if relation[key]:
+                reader.report(at + (key,), f"'{key}' is only for competitor relations; remove it or set type: competitor")
+                fits = False
+    return fits
+
+
+def read_text_page(path: Path, content: Path, problems: Problems) -> TextPage | None:
+    read = read_front_matter(path, content, problems, required=False)
+    if read is None:
+        return None
+    parsed, body = read
+    title = ""
+    if parsed is not None:
+        title = FieldReader(path, parsed, problems).read(parsed.value, PAGE_SCHEMA)["title"]
+    return TextPage(path, path.stem, title, body)
+
+
+def read_sources(content: Path, problems: Problems) -> tuple[Source, ...]:
+    path = content / "sources.yml"
+    if not path.is_file():
+        return ()
+    text = read_text(path, content, problems)
+    if text is None:
+        return ()
+    parsed = load_yaml(text)
+    for line, message in parsed.errors:
+        problems.error(path, line, message)
+    if parsed.errors or parsed.value is None:
+        return ()
+    if not isinstance(parsed.value, dict):
+        problems.error(path, 1, "must be a mapping of source ids to sources (reuters-report: {title: ...})")
+        return ()
+    reader = FieldReader(path, parsed, problems)
+    sources = []
+    for source_id, entry in parsed.value.items():
+        line = reader.line((source_id,))
+        if not SOURCE_ID.fullmatch(source_id):
+            problems.error(path, line, f"source id '{source_id}' must be letters, digits, '-', '_' or '.', e.g. '{slugify(source_id) or 'reuters-report'}'")
+            continue
+        if not isinstance(entry, dict):
+            reader.report((source_id,), f"must be a mapping (title: ..., publisher: ..., date: ...), got {fields.describe(entry)}")
+            continue
+        values = reader.read(entry, SOURCE_SCHEMA, (source_id,))
+        if values["title"]:
+            sources.append(Source(source_id, path, line, **values))
+    return tuple(sources)

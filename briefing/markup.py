@@ -1,0 +1,277 @@
+"""Markdown bodies to HTML, returning the headings and references they contain.
+
+Links between pages are written as `@site/<path>` and made relative to each
+page when it is rendered, so one conversion serves every base path. Raw HTML
+in a body is shown as text, and links with scripting schemes are disabled and
+reported: content is never trusted to carry markup.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass, field
+
+import markdown
+from markdown.inlinepatterns import InlineProcessor
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString
+
+from .slugs import slugify
+
+SITE = "@site/"
+SAFE_SCHEMES = ("http:", "https:", "mailto:", "tel:")
+SKIP_AUTOLINK = frozenset({"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6"})
+HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# ids the page templates use; a heading with the same text gets a suffix instead.
+RESERVED_IDS = frozenset({"main", "top", "summary", "facts", "relations", "terms", "events", "people", "sources", "referenced-by"})
+WIKILINK = r"\[\[([^\]\[|#\n]+)(?:#([^\]\[|\n]+))?(?:\|([^\]\[\n]+))?\]\]"
+CITATION = r"\[@([A-Za-z0-9][A-Za-z0-9_.-]*)((?:\s*;\s*@[A-Za-z0-9][A-Za-z0-9_.-]*)*)\]"
+NUMBERED_CITE = re.compile(r'<sup class="cite"><a href="#source-([^"]+)">\?</a></sup>')
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+    anchor: str
+
+
+@dataclass(frozen=True)
+class WikiLink:
+    target: str
+    anchor: str
+    label: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Citation:
+    source_id: str
+    line: int
+
+
+@dataclass(frozen=True)
+class UnsafeLink:
+    address: str
+    line: int
+
+
+@dataclass(frozen=True)
+class RenderedBody:
+    html: str
+    headings: tuple[Heading, ...]
+    wikilinks: tuple[WikiLink, ...]
+    citations: tuple[Citation, ...]  # in order of first citation: the reference numbers
+    autolinks: tuple[str, ...]  # slugs linked from plain-text mentions
+    unsafe_links: tuple[UnsafeLink, ...]
+
+
+@dataclass(frozen=True)
+class Names:
+    """Company names for autolinking and wikilink labels, indexed by first word."""
+
+    titles: dict[str, str] = field(hash=False)
+    by_first_word: dict[str, tuple[tuple[str, str], ...]] = field(hash=False)
+
+    @classmethod
+    def build(cls, names: dict[str, tuple[str, ...]], titles: dict[str, str]) -> "Names":
+        index: dict[str, list[tuple[str, str]]] = {}
+        for slug, spellings in names.items():
+            for name in spellings:
+                first = re.match(r"\w+", name)
+                if first:
+                    index.setdefault(first.group(), []).append((name, slug))
+        ordered = {word: tuple(sorted(c, key=lambda c: (-len(c[0]), c))) for word, c in index.items()}
+        return cls(dict(titles), ordered)
+
+
+class _Found:
+    """What one conversion found; reset before each conversion."""
+
+    def __init__(self) -> None:
+        self.wikilinks: list[tuple[str, str, str, str]] = []  # target, anchor, label, raw
+        self.citations: list[tuple[str, str]] = []  # id, raw
+        self.headings: list[Heading] = []
+        self.autolinks: list[str] = []
+        self.unsafe: list[str] = []
+
+
+class WikiLinkPattern(InlineProcessor):
+    def __init__(self, converter: "BodyConverter"):
+        super().__init__(WIKILINK)
+        self.converter = converter
+
+    def handleMatch(self, m, data):
+        target, anchor, label = (g.strip() if g else "" for g in m.groups())
+        found = self.converter.found
+        found.wikilinks.append((target, anchor, label, m.group(0)))
+        link = etree.Element("a", {"class": "wikilink", "href": f"{SITE}companies/{target}/" + (f"#{anchor}" if anchor else "")})
+        link.text = AtomicString(label or self.converter.names.titles.get(target, target))
+        return link, m.start(0), m.end(0)
+
+
+class CitationPattern(InlineProcessor):
+    def __init__(self, converter: "BodyConverter"):
+        super().__init__(CITATION)
+        self.converter = converter
+
+    def handleMatch(self, m, data):
+        ids = [m.group(1)] + re.findall(r"@([A-Za-z0-9][A-Za-z0-9_.-]*)", m.group(2) or "")
+        wrapper = etree.Element("span", {"class": "cites"})
+        for source_id in ids:
+            self.converter.found.citations.append((source_id, m.group(0)))
+            sup = etree.SubElement(wrapper, "sup", {"class": "cite"})
+            link = etree.SubElement(sup, "a", {"href": f"#source-{source_id}"})
+            link.text = AtomicString("?")
+        return wrapper, m.start(0), m.end(0)
+
+
+class HeadingAnchors(Treeprocessor):
+    def __init__(self, converter: "BodyConverter"):
+        super().__init__()
+        self.converter = converter
+
+    def run(self, root):
+        used = set(RESERVED_IDS)
+        for element in root.iter():
+            if element.tag in HEADINGS:
+                text = unescape("".join(element.itertext()))
+                base = slugify(text) or "section"
+                anchor, n = base, 0
+                while anchor in used:
+                    n += 1
+                    anchor = f"{base}-{n}"
+                used.add(anchor)
+                element.set("id", anchor)
+                self.converter.found.headings.append(Heading(int(element.tag[1]), text.strip(), anchor))
+
+
+class SafeLinks(Treeprocessor):
+    def __init__(self, converter: "BodyConverter"):
+        super().__init__()
+        self.converter = converter
+
+    def run(self, root):
+        for element in root.iter():
+            for attribute in ("href", "src"):
+                address = element.get(attribute)
+                if address is not None and not is_safe_address(address):
+                    self.converter.found.unsafe.append(address)
+                    element.set(attribute, "#")
+
+
+def unescape(text: str) -> str:
+    """Text with Python-Markdown's backslash-escape placeholders turned back into characters."""
+    return re.sub("\x02(\\d+)\x03", lambda m: chr(int(m.group(1))), text)
+
+
+def is_safe_address(address: str) -> bool:
+    squeezed = re.sub(r"[\x00-\x20]", "", address).lower()
+    scheme = re.match(r"[a-z][a-z0-9+.-]*:", squeezed)
+    return scheme is None or scheme.group() in SAFE_SCHEMES
+
+
+class AutoLinks(Treeprocessor):
+    def __init__(self, converter: "BodyConverter"):
+        super().__init__()
+        self.converter = converter
+
+    def run(self, root):
+        converter = self.converter
+        if not converter.autolink:
+            return
+        linked = {w[0] for w in converter.found.wikilinks} | {converter.self_slug}
+        self.link_within(root, linked)
+
+    def link_within(self, element, linked: set[str]) -> None:
+        if element.tag in SKIP_AUTOLINK:
+            return
+        if element.text and not isinstance(element.text, AtomicString):
+            element.text = self.link_text(element.text, element, 0, linked)
+        for child in list(element):
+            self.link_within(child, linked)
+            if child.tail and not isinstance(child.tail, AtomicString):
+                position = list(element).index(child) + 1
+                child.tail = self.link_text(child.tail, element, position, linked)
+
+    def link_text(self, text: str, parent, position: int, linked: set[str]) -> str:
+        """Link the first unlinked company name in `text`; the rest goes on in the new link's tail."""
+        by_first_word = self.converter.names.by_first_word
+        for word in re.finditer(r"\w+", text):
+            for name, slug in by_first_word.get(word.group(), ()):
+                end = word.start() + len(name)
+                if slug in linked or not text.startswith(name, word.start()):
+                    continue
+                if end < len(text) and (text[end].isalnum() or text[end] == "_"):
+                    continue
+                if word.start() > 0 and (text[word.start() - 1].isalnum() or text[word.start() - 1] == "_"):
+                    continue
+                linked.add(slug)
+                self.converter.found.autolinks.append(slug)
+                link = etree.Element("a", {"class": "autolink", "href": f"{SITE}companies/{slug}/"})
+                link.text = AtomicString(name)
+                link.tail = self.link_text(text[end:], parent, position + 1, linked)
+                parent.insert(position, link)
+                return text[: word.start()]
+        return text
+
+
+class BodyConverter:
+    """One reusable Markdown converter for every body of a site."""
+
+    def __init__(self, names: Names, autolink: bool = True):
+        self.names = names
+        self.autolink = autolink
+        self.self_slug = ""
+        self.found = _Found()
+        md = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+        md.inlinePatterns.register(WikiLinkPattern(self), "wikilink", 175)
+        md.inlinePatterns.register(CitationPattern(self), "citation", 174)
+        md.treeprocessors.register(HeadingAnchors(self), "heading_anchors", 8)
+        md.treeprocessors.register(SafeLinks(self), "safe_links", 7)
+        md.treeprocessors.register(AutoLinks(self), "autolinks", 6)
+        self.md = md
+
+    def convert(self, text: str, first_line: int = 1, self_slug: str = "") -> RenderedBody:
+        self.found = found = _Found()
+        self.self_slug = self_slug
+        html = self.md.reset().convert(text)
+        locate = Locator(text, first_line)
+        order: dict[str, int] = {}
+        for source_id, _ in found.citations:
+            order.setdefault(source_id, len(order) + 1)
+        html = NUMBERED_CITE.sub(lambda m: f'<sup class="cite"><a href="#source-{m.group(1)}">{order.get(m.group(1), "?")}</a></sup>', html)
+        citation_lines = {}
+        for source_id, raw in found.citations:
+            line = locate(raw)
+            citation_lines.setdefault(source_id, line)
+        return RenderedBody(
+            html=html,
+            headings=tuple(found.headings),
+            wikilinks=tuple(WikiLink(t, a, label, locate(raw)) for t, a, label, raw in found.wikilinks),
+            citations=tuple(Citation(source_id, citation_lines[source_id]) for source_id in order),
+            autolinks=tuple(found.autolinks),
+            unsafe_links=tuple(UnsafeLink(address, locate(address)) for address in found.unsafe),
+        )
+
+
+class Locator:
+    """The file line of the n-th occurrence of a piece of raw text, in call order."""
+
+    def __init__(self, text: str, first_line: int):
+        self.text = text
+        self.first_line = first_line
+        self.seen: dict[str, int] = {}
+
+    def __call__(self, raw: str) -> int:
+        start = self.seen.get(raw, 0)
+        index = self.text.find(raw, start)
+        if index < 0:
+            index = self.text.find(raw)
+        if index < 0:
+            return self.first_line
+        self.seen[raw] = index + 1
+        return self.first_line + self.text.count("\n", 0, index)

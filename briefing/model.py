@@ -1,0 +1,498 @@
+"""The site model: every page, relation, inverse, term, backlink and citation resolved.
+
+`build_site` runs in named stages over the checked documents and returns one
+immutable `Site`. Rendering is a plain walk over `Site.pages`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import urls
+from .documents import RELATION_TYPES, Brief, Documents, Source, TextPage
+from .fields import PartialDate
+from .markup import BodyConverter, Names, RenderedBody
+from .problems import Problems, did_you_mean
+from .settings import Settings
+from .slugs import slugify
+
+# type -> (label on the `from` page, label on the `to` page): the content model's table.
+RELATION_LABELS = {
+    "partner": ("Partner of", "Partner of"),
+    "manufacturing": ("Manufactured by", "Manufactures for"),
+    "supplier": ("Supplied by", "Supplies"),
+    "investor": ("Backed by", "Invests in"),
+    "subsidiary": ("Subsidiary of", "Parent of"),
+    "competitor": ("Competes with", "Competes with"),
+}
+LABEL_ORDER = tuple(dict.fromkeys(label for t in RELATION_TYPES for label in RELATION_LABELS[t]))
+
+
+@dataclass(frozen=True)
+class CompanyRef:
+    slug: str
+    title: str
+    summary: str
+    url: str
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    id: str
+    title: str
+    publisher: str
+    url: str  # the source's entry on /sources/
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One relation as one company's page shows it."""
+
+    label: str
+    type: str
+    other: CompanyRef
+    outgoing: bool
+    note: str
+    confidence: str
+    source: SourceRef | None
+    threat: str
+    horizon: str
+
+
+@dataclass(frozen=True)
+class RelationGroup:
+    label: str
+    edges: tuple[Edge, ...]
+
+
+@dataclass(frozen=True)
+class TermRef:
+    taxonomy: str
+    name: str
+    slug: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Event:
+    date: PartialDate
+    title: str
+    company: CompanyRef
+    source: SourceRef | None
+    confidence: str
+
+
+@dataclass(frozen=True)
+class Referrer:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Company:
+    ref: CompanyRef
+    brief: Brief
+    body: RenderedBody
+    relations: tuple[RelationGroup, ...]
+    terms: tuple[tuple[str, tuple[TermRef, ...]], ...]  # (taxonomy, terms) in site order
+    events: tuple[Event, ...]
+    cited: tuple[SourceRef, ...]  # body citations, numbered in this order
+    referenced_by: tuple[Referrer, ...]
+    stale: bool
+
+    @property
+    def slug(self) -> str:
+        return self.ref.slug
+
+    @property
+    def url(self) -> str:
+        return self.ref.url
+
+    @property
+    def title(self) -> str:
+        return self.ref.title
+
+    def relation_count(self) -> int:
+        return sum(len(g.edges) for g in self.relations)
+
+
+@dataclass(frozen=True)
+class Term:
+    ref: TermRef
+    description: RenderedBody | None
+    members: tuple[CompanyRef, ...]
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    name: str
+    title: str
+    url: str
+    terms: tuple[Term, ...]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Something a brief says on the strength of a source."""
+
+    kind: str  # relation | event | body
+    text: str
+    company: CompanyRef
+    url: str
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    ref: SourceRef
+    source: Source
+    claims: tuple[Claim, ...]
+
+
+@dataclass(frozen=True)
+class Home:
+    title: str
+    intro: RenderedBody | None
+
+
+@dataclass(frozen=True)
+class Page:
+    """One output page: its URL, its kind (the template) and what it shows."""
+
+    url: str
+    kind: str
+    title: str
+    item: object = None
+
+
+@dataclass(frozen=True)
+class Site:
+    settings: Settings
+    build_date: datetime.date
+    home: Home
+    companies: tuple[Company, ...]
+    taxonomies: tuple[Taxonomy, ...]
+    events: tuple[Event, ...]  # newest first
+    sources: tuple[SourceEntry, ...]
+    pages: tuple[Page, ...] = field(default=())
+
+    def company(self, slug: str) -> Company:
+        return next(c for c in self.companies if c.slug == slug)
+
+    @property
+    def events_by_year(self) -> tuple[tuple[int, tuple[Event, ...]], ...]:
+        years: dict[int, list[Event]] = defaultdict(list)
+        for event in self.events:
+            years[event.date.year].append(event)
+        return tuple((year, tuple(events)) for year, events in years.items())
+
+
+def sort_key(text: str) -> tuple[str, str]:
+    return (text.casefold(), text)
+
+
+def build_site(documents: Documents, settings: Settings, problems: Problems, build_date: datetime.date, drafts: bool = False) -> Site:
+    """Resolve the documents into a Site, reporting every broken reference into `problems`."""
+    briefs = {b.slug: b for b in sorted(documents.briefs, key=lambda b: b.slug) if drafts or not b.draft}
+    skipped_drafts = {b.slug for b in documents.briefs if b.draft and not drafts}
+    refs = {slug: CompanyRef(slug, b.title, b.summary, urls.company(slug)) for slug, b in briefs.items()}
+    sources = {s.id: s for s in documents.sources}
+    source_refs = {s.id: SourceRef(s.id, s.title, s.publisher, urls.source(s.id)) for s in documents.sources}
+    resolver = Resolver(refs, skipped_drafts, source_refs, problems)
+
+    bodies = convert_bodies(briefs, settings)
+    home = convert_page(documents.index, settings, refs)
+    descriptions = {
+        (taxonomy, page.slug): convert_page(page, settings, refs)
+        for taxonomy, pages in documents.term_pages.items()
+        for page in pages
+    }
+    resolver.check_body_references(briefs, bodies, home, descriptions, documents)
+    terms = collect_terms(briefs, settings, problems)
+    check_term_descriptions(documents, terms, problems)
+    edges = resolve_relations(briefs, refs, resolver)
+    events = resolve_events(briefs, refs, resolver)
+    backlinks = collect_backlinks(briefs, bodies, edges, home, descriptions, refs, documents, terms)
+    warn_unreferenced(briefs, backlinks, problems)
+    claims = collect_claims(briefs, bodies, edges, events, refs)
+    warn_uncited(documents.sources, claims, problems)
+    warn_stale(briefs, settings, build_date, problems)
+
+    companies = tuple(
+        Company(
+            ref=refs[slug],
+            brief=brief,
+            body=bodies[slug],
+            relations=group_edges(edges[slug]),
+            terms=tuple((t, tuple(terms[t][slugify(term.name)][0] for term in brief.terms[t] if slugify(term.name))) for t in settings.taxonomies),
+            events=tuple(sorted((e for e in events if e.company.slug == slug), key=event_order)),
+            cited=tuple(source_refs[c.source_id] for c in bodies[slug].citations if c.source_id in source_refs),
+            referenced_by=tuple(sorted(backlinks[slug], key=lambda r: (sort_key(r.title), r.url))),
+            stale=is_stale(brief, settings, build_date),
+        )
+        for slug, brief in sorted(briefs.items(), key=lambda item: sort_key(item[1].title))
+    )
+    taxonomies = tuple(
+        Taxonomy(
+            name=t,
+            title=t.replace("-", " ").capitalize(),
+            url=urls.taxonomy(t),
+            terms=tuple(
+                Term(ref, descriptions.get((t, ref.slug)), tuple(sorted(members, key=lambda c: sort_key(c.title))))
+                for ref, members in sorted(terms[t].values(), key=lambda v: sort_key(v[0].name))
+            ),
+        )
+        for t in settings.taxonomies
+    )
+    site = Site(
+        settings=settings,
+        build_date=build_date,
+        home=Home(documents.index.title if documents.index and documents.index.title else settings.title, home),
+        companies=companies,
+        taxonomies=taxonomies,
+        events=tuple(sorted(events, key=event_order)),
+        sources=tuple(
+            SourceEntry(source_refs[s.id], s, tuple(claims.get(s.id, ())))
+            for s in sorted(sources.values(), key=lambda s: sort_key(s.title))
+        ),
+    )
+    pages = declare_pages(site)
+    check_unique_urls(pages, problems)
+    return dataclasses.replace(site, pages=pages)
+
+
+def convert_bodies(briefs: dict[str, Brief], settings: Settings) -> dict[str, RenderedBody]:
+    converter = BodyConverter(company_names(briefs), autolink=settings.autolink)
+    return {slug: converter.convert(b.body.text, b.body.first_line, slug) for slug, b in briefs.items()}
+
+
+def company_names(briefs: dict[str, Brief]) -> Names:
+    return Names.build(
+        {slug: (b.title, *b.aliases) for slug, b in briefs.items()},
+        {slug: b.title for slug, b in briefs.items()},
+    )
+
+
+def convert_page(page: TextPage | None, settings: Settings, refs: dict[str, CompanyRef]) -> RenderedBody | None:
+    if page is None:
+        return None
+    names = Names.build({}, {slug: r.title for slug, r in refs.items()})
+    return BodyConverter(names, autolink=False).convert(page.body.text, page.body.first_line)
+
+
+class Resolver:
+    """Looks up the companies and sources that references name, reporting misses."""
+
+    def __init__(self, refs: dict[str, CompanyRef], drafts: set[str], sources: dict[str, SourceRef], problems: Problems):
+        self.refs = refs
+        self.drafts = drafts
+        self.sources = sources
+        self.problems = problems
+
+    def company(self, path: Path, line: int, slug: str, what: str) -> CompanyRef | None:
+        if slug in self.refs:
+            return self.refs[slug]
+        if slug in self.drafts:
+            self.problems.error(path, line, f"{what}: '{slug}' is a draft; build with --drafts or remove the reference")
+        else:
+            hint = did_you_mean(slug, self.refs) or f"; companies are: {', '.join(sorted(self.refs)) or 'none yet'}"
+            self.problems.error(path, line, f"{what}: unknown company '{slug}'{hint}")
+        return None
+
+    def source(self, path: Path, line: int, source_id: str, what: str) -> SourceRef | None:
+        if source_id in self.sources:
+            return self.sources[source_id]
+        hint = did_you_mean(source_id, self.sources) or "; add it to sources.yml"
+        self.problems.error(path, line, f"{what}: unknown source '{source_id}'{hint}")
+        return None
+
+    def check_body_references(self, briefs, bodies, home, descriptions, documents) -> None:
+        anchors = {slug: {h.anchor for h in body.headings} for slug, body in bodies.items()}
+        pages = [(b.body.path, bodies[slug]) for slug, b in briefs.items()]
+        if home is not None:
+            pages.append((documents.index.path, home))
+        term_paths = {(t, p.slug): p.body.path for t, ps in documents.term_pages.items() for p in ps}
+        pages.extend((term_paths[key], body) for key, body in descriptions.items() if body is not None)
+        for path, body in pages:
+            for link in body.wikilinks:
+                raw = f"[[{link.target}" + (f"#{link.anchor}" if link.anchor else "") + "]]"
+                if self.company(path, link.line, link.target, raw) and link.anchor and link.anchor not in anchors[link.target]:
+                    hint = did_you_mean(link.anchor, anchors[link.target]) or (
+                        f"; its anchors are: {', '.join(sorted(anchors[link.target]))}" if anchors[link.target] else "; it has no headings"
+                    )
+                    self.problems.error(path, link.line, f"{raw}: no heading with anchor '{link.anchor}' in '{link.target}'{hint}")
+            for citation in body.citations:
+                self.source(path, citation.line, citation.source_id, f"[@{citation.source_id}]")
+            for unsafe in body.unsafe_links:
+                self.problems.error(path, unsafe.line, f"link '{unsafe.address[:60]}' is not allowed; use an http(s), mailto or relative address")
+
+
+def collect_terms(briefs: dict[str, Brief], settings: Settings, problems: Problems) -> dict[str, dict[str, tuple[TermRef, list[CompanyRef]]]]:
+    """taxonomy -> term slug -> (the term, its members); two spellings of one URL are errors."""
+    terms: dict[str, dict[str, tuple[TermRef, list[CompanyRef]]]] = {t: {} for t in settings.taxonomies}
+    first_seen: dict[tuple[str, str], tuple[Path, int]] = {}
+    for slug, brief in briefs.items():
+        member = CompanyRef(slug, brief.title, brief.summary, urls.company(slug))
+        for taxonomy in settings.taxonomies:
+            for term in brief.terms[taxonomy]:
+                term_slug = slugify(term.name)
+                if not term_slug:
+                    problems.error(brief.path, term.line, f"{taxonomy}: term '{term.name}' has no letters or digits to make a URL from; reword it")
+                    continue
+                known = terms[taxonomy].get(term_slug)
+                if known is None:
+                    terms[taxonomy][term_slug] = (TermRef(taxonomy, term.name, term_slug, urls.term(taxonomy, term_slug)), [member])
+                    first_seen[(taxonomy, term_slug)] = (brief.path, term.line)
+                elif known[0].name != term.name:
+                    where, line = first_seen[(taxonomy, term_slug)]
+                    problems.error(
+                        brief.path, term.line,
+                        f"{taxonomy}: term '{term.name}' and '{known[0].name}' ({where.as_posix()}:{line}) both map to /{urls.term(taxonomy, term_slug)}; spell them the same",
+                    )
+                else:
+                    known[1].append(member)
+    return terms
+
+
+def check_term_descriptions(documents: Documents, terms, problems: Problems) -> None:
+    for taxonomy, pages in documents.term_pages.items():
+        for page in pages:
+            if page.slug not in terms[taxonomy]:
+                hint = did_you_mean(page.slug, terms[taxonomy])
+                problems.warn(page.path, 0, f"describes a {taxonomy} term '{page.slug}' that no brief uses{hint}")
+
+
+def resolve_relations(briefs: dict[str, Brief], refs: dict[str, CompanyRef], resolver: Resolver) -> dict[str, list[Edge]]:
+    """Every relation as an edge on both companies, in the labels of the content model."""
+    edges: dict[str, list[Edge]] = {slug: [] for slug in briefs}
+    for slug, brief in briefs.items():
+        for index, relation in enumerate(brief.relations):
+            what = f"relations[{index}].to"
+            if relation.to.name == slug:
+                resolver.problems.error(brief.path, relation.to.line, f"{what}: a relation from '{slug}' to itself; point 'to' at another company")
+                continue
+            other = resolver.company(brief.path, relation.to.line, relation.to.name, what)
+            source = relation.source and resolver.source(brief.path, relation.source.line, relation.source.name, f"relations[{index}].source")
+            if other is None:
+                continue
+            forward, backward = RELATION_LABELS[relation.type]
+            common = dict(type=relation.type, note=relation.note, confidence=relation.confidence, source=source or None, threat=relation.threat, horizon=relation.horizon)
+            edges[slug].append(Edge(label=forward, other=other, outgoing=True, **common))
+            edges[other.slug].append(Edge(label=backward, other=refs[slug], outgoing=False, **common))
+    return edges
+
+
+def group_edges(edges: list[Edge]) -> tuple[RelationGroup, ...]:
+    groups = defaultdict(list)
+    for edge in edges:
+        groups[edge.label].append(edge)
+    return tuple(
+        RelationGroup(label, tuple(sorted(groups[label], key=lambda e: (sort_key(e.other.title), not e.outgoing, e.type, e.note))))
+        for label in LABEL_ORDER
+        if label in groups
+    )
+
+
+def resolve_events(briefs: dict[str, Brief], refs: dict[str, CompanyRef], resolver: Resolver) -> list[Event]:
+    events = []
+    for slug, brief in briefs.items():
+        for index, event in enumerate(brief.events):
+            source = event.source and resolver.source(brief.path, event.source.line, event.source.name, f"events[{index}].source")
+            events.append(Event(event.date, event.title, refs[slug], source or None, event.confidence))
+    return events
+
+
+def event_order(event: Event) -> tuple:
+    """Newest first; within a date, by company then title, so the order never depends on file order."""
+    year, month, day = event.date.key
+    return (-year, -month, -day, sort_key(event.company.title), event.title)
+
+
+def collect_backlinks(briefs, bodies, edges, home, descriptions, refs, documents, terms) -> dict[str, set[Referrer]]:
+    backlinks: dict[str, set[Referrer]] = {slug: set() for slug in briefs}
+    for slug, body in bodies.items():
+        referrer = Referrer(refs[slug].title, refs[slug].url)
+        for target in {w.target for w in body.wikilinks} | set(body.autolinks):
+            if target in backlinks and target != slug:
+                backlinks[target].add(referrer)
+    for slug, slug_edges in edges.items():
+        for edge in slug_edges:
+            backlinks[edge.other.slug].add(Referrer(refs[slug].title, refs[slug].url))
+    if home is not None:
+        for link in home.wikilinks:
+            if link.target in backlinks:
+                backlinks[link.target].add(Referrer(documents.index.title or "Home", urls.HOME))
+    for (taxonomy, term_slug), body in descriptions.items():
+        if body is None or term_slug not in terms[taxonomy]:
+            continue
+        term = terms[taxonomy][term_slug][0]
+        for link in body.wikilinks:
+            if link.target in backlinks:
+                backlinks[link.target].add(Referrer(term.name, term.url))
+    return backlinks
+
+
+def warn_unreferenced(briefs: dict[str, Brief], backlinks, problems: Problems) -> None:
+    for slug, brief in briefs.items():
+        if not backlinks[slug]:
+            problems.warn(brief.path, 0, f"nothing links to this brief; link it from another with [[{slug}]] or add a relation")
+
+
+def collect_claims(briefs, bodies, edges, events, refs) -> dict[str, list[Claim]]:
+    claims: dict[str, list[Claim]] = defaultdict(list)
+    for slug, slug_edges in edges.items():
+        for edge in slug_edges:
+            if edge.outgoing and edge.source:
+                text = f"{refs[slug].title}: {edge.label.lower()} {edge.other.title}" + (f". {edge.note}" if edge.note else "")
+                claims[edge.source.id].append(Claim("relation", text, refs[slug], refs[slug].url + "#relations"))
+    for event in events:
+        if event.source:
+            claims[event.source.id].append(Claim("event", f"{event.date}: {event.title}", event.company, event.company.url + "#events"))
+    for slug, body in bodies.items():
+        for citation in body.citations:
+            claims[citation.source_id].append(Claim("body", f"Cited in the brief on {refs[slug].title}", refs[slug], refs[slug].url + f"#source-{citation.source_id}"))
+    for source_claims in claims.values():
+        source_claims.sort(key=lambda c: (sort_key(c.company.title), ["body", "relation", "event"].index(c.kind), c.text))
+    return claims
+
+
+def warn_uncited(sources: tuple[Source, ...], claims, problems: Problems) -> None:
+    for source in sources:
+        if source.id not in claims:
+            problems.warn(source.path, source.line, f"source '{source.id}' is not cited; cite it with [@{source.id}] or source: {source.id}, or remove it")
+
+
+def is_stale(brief: Brief, settings: Settings, build_date: datetime.date) -> bool:
+    return (build_date - brief.updated).days > settings.stale_after_days
+
+
+def warn_stale(briefs: dict[str, Brief], settings: Settings, build_date: datetime.date, problems: Problems) -> None:
+    for brief in briefs.values():
+        if is_stale(brief, settings, build_date):
+            age = (build_date - brief.updated).days
+            problems.warn(brief.path, brief.updated_line, f"stale: updated {brief.updated} is {age} days old (limit {settings.stale_after_days}); review the brief and set 'updated'")
+
+
+def declare_pages(site: Site) -> tuple[Page, ...]:
+    """Every page of the site, declared before any is rendered."""
+    pages = [
+        Page(urls.HOME, "home", site.home.title),
+        Page(urls.COMPANIES, "companies", "Companies"),
+        *(Page(c.url, "company", c.title, c) for c in site.companies),
+    ]
+    for taxonomy in site.taxonomies:
+        pages.append(Page(taxonomy.url, "taxonomy", taxonomy.title, taxonomy))
+        pages.extend(Page(t.ref.url, "term", t.ref.name, t) for t in taxonomy.terms)
+    pages += [Page(urls.TIMELINE, "timeline", "Timeline"), Page(urls.SOURCES, "sources", "Sources")]
+    return tuple(pages)
+
+
+def check_unique_urls(pages: tuple[Page, ...], problems: Problems) -> None:
+    seen: dict[str, Page] = {}
+    for page in pages:
+        if page.url in seen:
+            problems.error("site.yml", 0, f"two pages would be written to /{page.url}: {seen[page.url].kind} '{seen[page.url].title}' and {page.kind} '{page.title}'")
+        seen[page.url] = page

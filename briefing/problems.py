@@ -1,0 +1,82 @@
+"""Errors and warnings as data: collected through a build, reported together."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+    severity: str = ERROR
+
+    def format(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        prefix = "warning: " if self.severity == WARNING else ""
+        return f"{where}: {prefix}{self.message}"
+
+
+class ContentError(Exception):
+    """Raised once, at the end of a stage, with every error that stage found."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = sorted(problems)
+        super().__init__("\n".join(p.format() for p in self.problems))
+
+
+class Problems:
+    """A collector passed through the stages; nothing is raised until `raise_errors`."""
+
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
+
+    def error(self, path: Path | str, line: int, message: str) -> None:
+        self.items.append(Problem(display_path(path), line, message, ERROR))
+
+    def warn(self, path: Path | str, line: int, message: str) -> None:
+        self.items.append(Problem(display_path(path), line, message, WARNING))
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        self.items.extend(problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return sorted(p for p in self.items if p.severity == ERROR)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return sorted(p for p in self.items if p.severity == WARNING)
+
+    def raise_errors(self) -> None:
+        if self.errors:
+            raise ContentError(self.errors)
+
+
+def display_path(path: Path | str) -> str:
+    """A path as the user should read it: relative to the working folder when inside it."""
+    text = os.fspath(path)
+    if not os.path.isabs(text):
+        return text.replace(os.sep, "/")
+    try:
+        relative = os.path.relpath(text)
+    except ValueError:
+        return text
+    return text if relative.startswith("..") else relative.replace(os.sep, "/")
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for the closest candidates, or '' when none is close."""
+    close = difflib.get_close_matches(word, sorted(set(candidates)), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    options = " or ".join(f"'{c}'" for c in close)
+    return f" (did you mean {options}?)"

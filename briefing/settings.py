@@ -1,0 +1,103 @@
+"""content/site.yml: the site's settings, checked strictly."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from . import fields
+from .fields import Field, FieldReader
+from .problems import Problems
+from .slugs import is_brief_slug
+from .sourcefiles import read_text
+from .yamlsafe import load_yaml
+
+DEFAULT_TAXONOMIES = ("partnerships", "positioning", "threats")
+RESERVED_PATHS = frozenset({"companies", "timeline", "sources", "static", "feed.xml", "sitemap.xml", "robots.txt", "404.html"})
+
+
+def language(reader: FieldReader, value: object, at: tuple) -> str:
+    tag = fields.text(reader, value, at)
+    if re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", tag):
+        return tag
+    raise fields.Invalid(f"'{tag}' is not a language tag; write e.g. en, en-GB or zh-Hans")
+
+
+def taxonomy_list(reader: FieldReader, value: object, at: tuple) -> tuple[str, ...]:
+    names = fields.text_list(reader, value, at)
+    for index, name in enumerate(names):
+        if not is_brief_slug(name):
+            reader.report(at + (index,), f"taxonomy '{name}' must be lowercase letters, digits and hyphens")
+        elif name in RESERVED_PATHS:
+            reader.report(at + (index,), f"taxonomy '{name}' would clash with the page /{name}/; choose another name")
+    return tuple(n for n in names if is_brief_slug(n) and n not in RESERVED_PATHS)
+
+
+def hostname(reader: FieldReader, value: object, at: tuple) -> str:
+    host = fields.text(reader, value, at)
+    if re.fullmatch(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", host.lower()):
+        return host.lower()
+    raise fields.Invalid(f"'{host}' is not a domain name; write e.g. briefing.example.com")
+
+
+SCHEMA = {
+    "title": Field(fields.text, required=True),
+    "base_url": Field(fields.url, required=True),
+    "description": Field(fields.text, default=""),
+    "language": Field(language, default="en"),
+    "taxonomies": Field(taxonomy_list, default=DEFAULT_TAXONOMIES),
+    "stale_after_days": Field(fields.positive_int, default=180),
+    "autolink": Field(fields.flag, default=True),
+    "cname": Field(hostname, default=""),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    title: str
+    base_url: str  # always ends with '/'
+    description: str
+    language: str
+    taxonomies: tuple[str, ...]
+    stale_after_days: int
+    autolink: bool
+    cname: str
+
+    @property
+    def base_path(self) -> str:
+        """'/ev-briefing/' for https://acme.github.io/ev-briefing/."""
+        return urlsplit(self.base_url).path or "/"
+
+
+def normalize_base_url(address: str) -> str:
+    return address if address.endswith("/") else address + "/"
+
+
+def load_settings(content: Path, problems: Problems, base_url: str | None = None) -> Settings | None:
+    """Read site.yml; `base_url` (from --base-url or the environment) wins over the file."""
+    path = content / "site.yml"
+    if not path.is_file():
+        problems.error(path, 0, "is missing; create it with at least 'title:' and 'base_url:'")
+        return None
+    text = read_text(path, content, problems)
+    if text is None:
+        return None
+    parsed = load_yaml(text)
+    for line, message in parsed.errors:
+        problems.error(path, line, message)
+    if parsed.errors:
+        return None
+    if not isinstance(parsed.value, dict):
+        problems.error(path, 1, "must be a mapping of settings (title: ..., base_url: ...)")
+        return None
+    reader = FieldReader(path, parsed, problems)
+    values = reader.read(parsed.value, SCHEMA)
+    if base_url:
+        checked = reader.parse_item(fields.url, base_url, ("base_url",))
+        values["base_url"] = checked or values["base_url"]
+    if values["title"] is None or values["base_url"] is None:
+        return None
+    values["base_url"] = normalize_base_url(values["base_url"])
+    return Settings(**values)

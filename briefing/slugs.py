@@ -1,0 +1,19 @@
+"""Slugs: brief file names, term and heading anchors."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+BRIEF_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_NOT_WORD = re.compile(r"[^\w]+|_+")
+
+
+def slugify(text: str) -> str:
+    """'Mass market' -> 'mass-market'; Unicode letters kept, everything else to hyphens."""
+    normal = unicodedata.normalize("NFC", text).lower()
+    return _NOT_WORD.sub("-", normal).strip("-")
+
+
+def is_brief_slug(name: str) -> bool:
+    return BRIEF_SLUG.fullmatch(name) is not None

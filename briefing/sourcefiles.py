@@ -1,0 +1,70 @@
+"""Reading a user's files safely: inside the content folder, UTF-8, bounded size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .problems import Problems
+
+MAX_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FrontMatterSplit:
+    yaml: str | None  # None when the file has no front-matter
+    yaml_line: int
+    body: str
+    body_line: int
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """True when `path`, with every symlink followed, stays within `folder`."""
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except (ValueError, OSError):
+        return False
+
+
+def read_text(path: Path, root: Path, problems: Problems) -> str | None:
+    """The file as text, or None after reporting why it cannot be used."""
+    if not inside(path, root):
+        problems.error(path, 0, f"links outside the content folder {root}; move the file into it")
+        return None
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            problems.error(path, 0, f"is {size // (1024 * 1024)} MiB; a file may be at most {MAX_BYTES // (1024 * 1024)} MiB")
+            return None
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.error(path, 0, f"cannot be read: {exc.strerror or exc}")
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        problems.error(path, line, f"is not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8")
+        return None
+    if "\x00" in text:
+        problems.error(path, text.count("\n", 0, text.index("\x00")) + 1, "contains a NUL byte; is it a text file?")
+        return None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_front_matter(text: str) -> FrontMatterSplit:
+    """Separate the YAML between the first two '---' lines from the Markdown body."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        return FrontMatterSplit(None, 0, text, 1)
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in ("---", "..."):
+            yaml_text = "\n".join(lines[1:index]) + "\n"
+            body = "\n".join(lines[index + 1 :])
+            return FrontMatterSplit(yaml_text, 2, body, index + 2)
+    raise UnclosedFrontMatter()
+
+
+class UnclosedFrontMatter(Exception):
+    pass

@@ -1,0 +1,43 @@
+"""The URL scheme, in one place: site-relative URLs ('' is the home page)."""
+
+from __future__ import annotations
+
+HOME = ""
+COMPANIES = "companies/"
+TIMELINE = "timeline/"
+SOURCES = "sources/"
+
+
+def company(slug: str) -> str:
+    return f"companies/{slug}/"
+
+
+def taxonomy(name: str) -> str:
+    return f"{name}/"
+
+
+def term(taxonomy_name: str, slug: str) -> str:
+    return f"{taxonomy_name}/{slug}/"
+
+
+def source(source_id: str) -> str:
+    return f"sources/#{source_id}"
+
+
+def output_file(url: str) -> str:
+    """'companies/nio/' -> 'companies/nio/index.html'; files such as 'feed.xml' stay as they are."""
+    return url + "index.html" if url == "" or url.endswith("/") else url
+
+
+def root_prefix(page_url: str) -> str:
+    """The relative path from a page back to the site root: '../../' for 'companies/nio/'."""
+    return "../" * page_url.count("/")
+
+
+def relative(page_url: str, target: str) -> str:
+    """A link from `page_url` to `target` that works under any base path."""
+    path, hash_, anchor = target.partition("#")
+    if path == page_url:
+        return f"#{anchor}" if hash_ else "./"
+    link = root_prefix(page_url) + path
+    return (link or "./") + (hash_ + anchor)

@@ -1,0 +1,115 @@
+"""YAML read so that its 1.1 surprises cannot change what a writer meant.
+
+The YAML parser only builds the node tree; this module turns nodes into plain
+values itself. Quoted and block scalars become `str`; unquoted scalars become
+`Plain` (a `str`), and only the field that receives one decides whether it is
+a number, a flag or text. So `no` stays the text "no", `1:20` is never base 60,
+and a date in a text field keeps the digits the writer typed. Duplicate keys,
+aliases (billion-laughs and self-reference) and absurd nesting are errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import yaml
+
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_DEPTH = 40
+NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+
+
+class Plain(str):
+    """An unquoted scalar: text whose meaning depends on the field that reads it."""
+
+
+@dataclass
+class YamlResult:
+    value: object = None
+    lines: dict[tuple, int] = field(default_factory=dict)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    def line(self, path: tuple, default: int = 0) -> int:
+        """The line of a key or item, or of its nearest enclosing one."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get((), default)
+
+
+def load_yaml(text: str, first_line: int = 1) -> YamlResult:
+    """Parse one YAML document; `first_line` is the file line where `text` begins."""
+    result = YamlResult()
+    loader = Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + mark.line if mark else first_line
+        result.errors.append((line, f"invalid YAML: {_describe(exc)}"))
+        return result
+    except yaml.YAMLError as exc:
+        result.errors.append((first_line, f"invalid YAML: {exc}"))
+        return result
+    finally:
+        loader.dispose()
+    if node is not None:
+        walker = _Walker(result, first_line)
+        result.value = walker.value(node, (), 0)
+    return result
+
+
+def _describe(exc: yaml.MarkedYAMLError) -> str:
+    parts = [p for p in (exc.context, exc.problem) if p]
+    return "; ".join(parts) or "cannot be parsed"
+
+
+class _Walker:
+    def __init__(self, result: YamlResult, first_line: int):
+        self.result = result
+        self.first_line = first_line
+        self.seen: set[int] = set()
+
+    def line_of(self, node: yaml.Node) -> int:
+        return self.first_line + node.start_mark.line
+
+    def fail(self, node: yaml.Node, message: str) -> None:
+        self.result.errors.append((self.line_of(node), message))
+
+    def value(self, node: yaml.Node, path: tuple, depth: int) -> object:
+        if id(node) in self.seen:
+            line = self.result.lines.get(path, self.line_of(node))
+            self.result.errors.append((line, "YAML aliases (*name) are not supported here; write the value out in full"))
+            return None
+        self.seen.add(id(node))
+        self.result.lines.setdefault(path, self.line_of(node))
+        if depth > MAX_DEPTH:
+            self.fail(node, f"nested more than {MAX_DEPTH} levels deep; flatten this value")
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            if node.style:
+                return node.value
+            return None if node.value in NULLS else Plain(node.value)
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for index, item in enumerate(node.value):
+                self.result.lines[path + (index,)] = self.line_of(item)
+                items.append(self.value(item, path + (index,), depth + 1))
+            return items
+        return self.mapping(node, path, depth)
+
+    def mapping(self, node: yaml.MappingNode, path: tuple, depth: int) -> dict:
+        mapping: dict[str, object] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.fail(key_node, "a key must be plain text, not a list or mapping")
+                continue
+            key = str(key_node.value)
+            if key in mapping:
+                first = self.result.lines[path + (key,)]
+                self.fail(key_node, f"key '{key}' is given twice (first on line {first}); keep one")
+                continue
+            self.result.lines[path + (key,)] = self.line_of(key_node)
+            mapping[key] = self.value(value_node, path + (key,), depth + 1)
+        return mapping
