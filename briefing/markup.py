@@ -211,8 +211,8 @@ class AutoLinks(Treeprocessor):
                 self.converter.found.autolinks.append(slug)
                 link = etree.Element("a", {"class": "autolink", "href": f"{SITE}companies/{slug}/"})
                 link.text = AtomicString(name)
+                parent.insert(position, link)  # before the rest of the text inserts its links after it
                 link.tail = self.link_text(text[end:], parent, position + 1, linked)
-                parent.insert(position, link)
                 return text[: word.start()]
         return text
 
