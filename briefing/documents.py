@@ -160,6 +160,11 @@ class Documents:
     sources: tuple[Source, ...]
     index: TextPage | None
     term_pages: dict[str, tuple[TextPage, ...]] = field(hash=False)
+    # Briefs and sources that exist but whose errors were already reported:
+    # a reference to one of them is not reported again as unknown.
+    unreadable_briefs: frozenset[str] = frozenset()
+    unreadable_sources: frozenset[str] = frozenset()
+    sources_file_failed: bool = False
 
 
 def read_documents(content: Path, settings: Settings, problems: Problems) -> Documents:
@@ -167,11 +172,8 @@ def read_documents(content: Path, settings: Settings, problems: Problems) -> Doc
     if not companies.is_dir():
         problems.error(companies, 0, "is missing; create it and put one <slug>.md brief per company in it")
     schema = brief_schema(settings.taxonomies)
-    briefs = tuple(
-        brief
-        for path in markdown_files(companies, problems, "brief")
-        if (brief := read_brief(path, content, schema, settings, problems)) is not None
-    )
+    read = {path.stem: read_brief(path, content, schema, settings, problems) for path in markdown_files(companies, problems, "brief")}
+    briefs = tuple(brief for brief in read.values() if brief is not None)
     index_path = content / "index.md"
     index = read_text_page(index_path, content, problems) if index_path.is_file() else None
     term_pages = {
@@ -183,7 +185,13 @@ def read_documents(content: Path, settings: Settings, problems: Problems) -> Doc
         for taxonomy in settings.taxonomies
     }
     check_unknown_folders(content, settings, problems)
-    return Documents(briefs, read_sources(content, problems), index, term_pages)
+    sources, unreadable_sources, sources_file_failed = read_sources(content, problems)
+    return Documents(
+        briefs, sources, index, term_pages,
+        unreadable_briefs=frozenset(slug for slug, brief in read.items() if brief is None),
+        unreadable_sources=unreadable_sources,
+        sources_file_failed=sources_file_failed,
+    )
 
 
 def markdown_files(folder: Path, problems: Problems, what: str) -> list[Path]:
@@ -317,25 +325,30 @@ def read_text_page(path: Path, content: Path, problems: Problems) -> TextPage | 
     return TextPage(path, path.stem, title, body)
 
 
-def read_sources(content: Path, problems: Problems) -> tuple[Source, ...]:
+def read_sources(content: Path, problems: Problems) -> tuple[tuple[Source, ...], frozenset[str], bool]:
+    """The sources, the ids of entries with errors, and whether the whole file failed."""
     path = content / "sources.yml"
     if not path.is_file():
-        return ()
+        return (), frozenset(), False
     text = read_text(path, content, problems)
     if text is None:
-        return ()
+        return (), frozenset(), True
     parsed = load_yaml(text)
     for line, message in parsed.errors:
         problems.error(path, line, message)
-    if parsed.errors or parsed.value is None:
-        return ()
+    if parsed.errors:
+        return (), frozenset(), True
+    if parsed.value is None:
+        return (), frozenset(), False
     if not isinstance(parsed.value, dict):
         problems.error(path, 1, "must be a mapping of source ids to sources (reuters-report: {title: ...})")
-        return ()
+        return (), frozenset(), True
     reader = FieldReader(path, parsed, problems)
     sources = []
+    unreadable = set()
     for source_id, entry in parsed.value.items():
         line = reader.line((source_id,))
+        unreadable.add(source_id)
         if not SOURCE_ID.fullmatch(source_id):
             problems.error(path, line, f"source id '{source_id}' must be letters, digits, '-', '_' or '.', e.g. '{slugify(source_id) or 'reuters-report'}'")
             continue
@@ -345,4 +358,5 @@ def read_sources(content: Path, problems: Problems) -> tuple[Source, ...]:
         values = reader.read(entry, SOURCE_SCHEMA, (source_id,))
         if values["title"]:
             sources.append(Source(source_id, path, line, **values))
-    return tuple(sources)
+            unreadable.discard(source_id)
+    return tuple(sources), frozenset(unreadable), False

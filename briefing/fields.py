@@ -49,6 +49,8 @@ class Field:
 
 
 def describe(value: object) -> str:
+    if value is None:
+        return "nothing"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):

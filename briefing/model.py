@@ -201,7 +201,7 @@ def build_site(documents: Documents, settings: Settings, problems: Problems, bui
     refs = {slug: CompanyRef(slug, b.title, b.summary, urls.company(slug)) for slug, b in briefs.items()}
     sources = {s.id: s for s in documents.sources}
     source_refs = {s.id: SourceRef(s.id, s.title, s.publisher, urls.source(s.id)) for s in documents.sources}
-    resolver = Resolver(refs, skipped_drafts, source_refs, problems)
+    resolver = Resolver(refs, skipped_drafts, source_refs, problems, documents)
 
     bodies = convert_bodies(briefs, settings)
     home = convert_page(documents.index, settings, refs)
@@ -286,15 +286,18 @@ def convert_page(page: TextPage | None, settings: Settings, refs: dict[str, Comp
 class Resolver:
     """Looks up the companies and sources that references name, reporting misses."""
 
-    def __init__(self, refs: dict[str, CompanyRef], drafts: set[str], sources: dict[str, SourceRef], problems: Problems):
+    def __init__(self, refs: dict[str, CompanyRef], drafts: set[str], sources: dict[str, SourceRef], problems: Problems, documents: Documents):
         self.refs = refs
         self.drafts = drafts
         self.sources = sources
         self.problems = problems
+        self.documents = documents
 
     def company(self, path: Path, line: int, slug: str, what: str) -> CompanyRef | None:
         if slug in self.refs:
             return self.refs[slug]
+        if slug in self.documents.unreadable_briefs:
+            return None  # the brief exists; its own errors are reported
         if slug in self.drafts:
             self.problems.error(path, line, f"{what}: '{slug}' is a draft; build with --drafts or remove the reference")
         else:
@@ -305,6 +308,8 @@ class Resolver:
     def source(self, path: Path, line: int, source_id: str, what: str) -> SourceRef | None:
         if source_id in self.sources:
             return self.sources[source_id]
+        if source_id in self.documents.unreadable_sources or self.documents.sources_file_failed:
+            return None  # sources.yml's own errors are reported
         hint = did_you_mean(source_id, self.sources) or "; add it to sources.yml"
         self.problems.error(path, line, f"{what}: unknown source '{source_id}'{hint}")
         return None
