@@ -17,6 +17,20 @@ import yaml
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_DEPTH = 40
 NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+# What the parser says (libyaml or PyYAML) -> what the writer should do about it.
+HINTS = (
+    ("mapping values are not allowed", "put text that contains ': ' in quotes, or check the indentation"),
+    ("tab", "indent with spaces, not tabs"),
+    ("'\\t'", "indent with spaces, not tabs"),
+    ("block collection", "do not mix '- item' lines and 'key: value' lines at one indentation"),
+    ("undefined alias", "put text that starts with '*' or '&' in quotes"),
+    ("cannot start any token", "put text that starts with '@', '`' or '%' in quotes"),
+    ("expected key", "put the whole value in quotes, or check the indentation"),
+    ("expected ':'", "write 'key: value' on each line, and indent the lines of long text"),
+    ("expected ',' or ']'", "close the list with ']', and quote items that contain ',' or '['"),
+    ("expected ',' or '}'", "close the mapping with '}'"),
+    ("quoted scalar", "close the quote"),
+)
 
 
 class Plain(str):
@@ -52,6 +66,9 @@ def load_yaml(text: str, first_line: int = 1) -> YamlResult:
     except yaml.YAMLError as exc:
         result.errors.append((first_line, f"invalid YAML: {exc}"))
         return result
+    except RecursionError:  # the pure-Python parser, on absurdly deep nesting
+        result.errors.append((first_line, f"invalid YAML: nested too deeply; flatten it to at most {MAX_DEPTH} levels"))
+        return result
     finally:
         loader.dispose()
     if node is not None:
@@ -62,7 +79,9 @@ def load_yaml(text: str, first_line: int = 1) -> YamlResult:
 
 def _describe(exc: yaml.MarkedYAMLError) -> str:
     parts = [p for p in (exc.context, exc.problem) if p]
-    return "; ".join(parts) or "cannot be parsed"
+    said = "; ".join(parts) or "cannot be parsed"
+    hint = next((h for clue, h in HINTS if clue in said), "")
+    return f"{said}; {hint}" if hint else said
 
 
 class _Walker:
