@@ -15,6 +15,7 @@ from .sourcefiles import read_text
 from .yamlsafe import load_yaml
 
 DEFAULT_TAXONOMIES = ("partnerships", "positioning", "threats")
+BASE_URL_OVERRIDE = "--base-url/BRIEFING_BASE_URL"  # where an overriding base_url comes from, for messages
 RESERVED_PATHS = frozenset({"companies", "timeline", "sources", "static", "feed.xml", "sitemap.xml", "robots.txt", "404.html"})
 
 
@@ -95,8 +96,10 @@ def load_settings(content: Path, problems: Problems, base_url: str | None = None
     reader = FieldReader(path, parsed, problems)
     values = reader.read(parsed.value, SCHEMA)
     if base_url:
-        checked = reader.parse_item(fields.url, base_url, ("base_url",))
-        values["base_url"] = checked or values["base_url"]
+        try:
+            values["base_url"] = fields.url(reader, base_url, ("base_url",))
+        except fields.Invalid as exc:
+            problems.error(BASE_URL_OVERRIDE, 0, f"base_url {exc}")
     if values["title"] is None or values["base_url"] is None:
         return None
     values["base_url"] = normalize_base_url(values["base_url"])
