@@ -1,17 +1,15 @@
-"""The command line: `briefing [build|serve|check]`."""
+"""The command line: `python build.py [build|serve|check]`."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
+from .builder import Builder, BuildOptions, BuildResult
 from .loader import load_site
-from .problems import ContentError, Problems
-from .render import render_site
-from .writer import WriteReport, check_output_folder, write_site
+from .problems import ContentError, Problem, Problems
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -23,72 +21,64 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--base-url", default=None, help="absolute URL the site is served from (overrides site.yml and BRIEFING_BASE_URL)")
     parser.add_argument("--drafts", action="store_true", help="include briefs marked draft: true")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    parser.add_argument("--host", default="127.0.0.1", help="serve: address to bind (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="serve: port (default: 8000)")
     return parser.parse_args(argv)
 
 
-def print_problems(problems: Problems) -> None:
-    for problem in problems.errors + problems.warnings:
+def print_problems(problems: list[Problem]) -> None:
+    for problem in problems:
         print(problem.format(), file=sys.stderr)
+
+
+def base_url_override(args: argparse.Namespace) -> str | None:
+    return args.base_url or os.environ.get("BRIEFING_BASE_URL") or None
 
 
 def check(args: argparse.Namespace) -> int:
     problems = Problems()
-    base_url = args.base_url or os.environ.get("BRIEFING_BASE_URL") or None
     try:
-        site = load_site(args.content, problems, base_url, args.drafts)
+        site = load_site(args.content, problems, base_url_override(args), args.drafts)
     except ContentError:
-        print_problems(problems)
+        print_problems(problems.errors + problems.warnings)
         print(f"{len(problems.errors)} error(s), {len(problems.warnings)} warning(s)", file=sys.stderr)
         return 1
-    print_problems(problems)
+    print_problems(problems.warnings)
     warnings = len(problems.warnings)
     print(f"checked {len(site.companies)} briefs, {len(site.sources)} sources, {len(site.pages)} pages: no errors, {warnings} warning(s)")
     return 1 if args.strict and warnings else 0
 
 
+def options_from(args: argparse.Namespace) -> BuildOptions:
+    return BuildOptions(args.content, args.templates, args.output, base_url_override(args), args.drafts, args.strict)
+
+
+def report_build(result: BuildResult, output: Path) -> None:
+    print_problems(list(result.errors) + list(result.warnings))
+    if result.ok:
+        report = result.report
+        print(f"built {result.pages} pages ({result.rendered} rendered): {report.written} files written, {report.unchanged} unchanged, {report.removed} removed in {result.seconds:.2f} s")
+    elif result.errors:
+        print(f"build failed: {len(result.errors)} error(s); {output} is unchanged", file=sys.stderr)
+    else:
+        print(f"build failed: {len(result.warnings)} warning(s) with --strict; {output} is unchanged", file=sys.stderr)
+
+
 def build(args: argparse.Namespace) -> int:
-    started = time.perf_counter()
-    problems = Problems()
-    try:
-        result = build_site_files(args, problems)
-    except ContentError as exc:
-        print_problems(problems)
-        for problem in exc.problems:
-            if problem not in problems.items:
-                print(problem.format(), file=sys.stderr)
-        print(f"build failed: {len(set(exc.problems) | set(problems.errors))} error(s); {args.output} is unchanged", file=sys.stderr)
-        return 1
-    print_problems(problems)
-    if args.strict and problems.warnings:
-        print(f"build failed: {len(problems.warnings)} warning(s) with --strict", file=sys.stderr)
-        return 1
-    pages, report = result
-    seconds = time.perf_counter() - started
-    print(f"built {pages} pages: {report.written} files written, {report.unchanged} unchanged, {report.removed} removed in {seconds:.2f} s")
-    return 0
+    result = Builder(options_from(args)).build()
+    report_build(result, args.output)
+    return 0 if result.ok else 1
 
 
-def build_site_files(args: argparse.Namespace, problems: Problems):
-    """Load, render in memory, then write: nothing is written unless every step succeeded."""
-    refused = check_output_folder(args.output, [args.content, args.templates, Path.cwd()])
-    if refused:
-        raise ContentError(refused)
-    base_url = args.base_url or os.environ.get("BRIEFING_BASE_URL") or None
-    site = load_site(args.content, problems, base_url, args.drafts)
-    if args.strict and problems.warnings:
-        return len(site.pages), WriteReport(0, 0, 0)
-    files = render_site(site, args.templates)
-    return len(site.pages), write_site(files, args.output)
+def serve(args: argparse.Namespace) -> int:
+    from .serve import serve as run_server
+
+    return run_server(options_from(args), args.host, args.port, report_build)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    if args.command == "check":
-        return check(args)
-    if args.command == "build":
-        return build(args)
-    print(f"'{args.command}' is not available yet; run 'python build.py check'", file=sys.stderr)
-    return 2
+    return {"check": check, "build": build, "serve": serve}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,11 @@
 
 Templates get the read-only model, the page, and helpers that turn site-relative
 URLs into links relative to the page (so one build works under any base path).
+
+A page about one item (a company, a term, a taxonomy) sees only that item and
+the site's chrome (settings, navigation, build date), so it is re-rendered only
+when one of those changed; pages about the whole site are re-rendered when
+anything in the model changed.
 """
 
 from __future__ import annotations
@@ -19,22 +24,40 @@ from . import urls
 from .markup import SITE, RenderedBody
 from .model import Page, Site
 from .problems import ContentError, Problem, display_path
+from .settings import Settings
 
 STATIC = "static/"
+SITE_FILES = (("feed.xml", "feed.xml"), ("sitemap.xml", "sitemap.xml"), ("robots.txt", "robots.txt"))
+
+
+@dataclass(frozen=True)
+class NavItem:
+    name: str
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Chrome:
+    """What every page may show besides its own item: the `site` of an item page."""
+
+    settings: Settings
+    build_date: datetime.date
+    taxonomies: tuple[NavItem, ...]
 
 
 @dataclass(frozen=True)
 class PageContext:
     """What a template may call, bound to one page."""
 
-    site: Site
+    settings: Settings
     page: Page
     absolute_links: bool = False  # 404.html is served at any depth, so it links from the base path
 
     def url(self, target: str) -> str:
         """A link from this page to a site-relative URL ('' is home, 'companies/nio/', 'sources/#id')."""
         if self.absolute_links:
-            return self.site.settings.base_path + quote(target, safe="/#")
+            return self.settings.base_path + quote(target, safe="/#")
         return quote(urls.relative(self.page.url, target), safe="/#.")
 
     def static(self, path: str) -> str:
@@ -44,11 +67,11 @@ class PageContext:
         """A converted Markdown body with its site links made relative to this page."""
         if body is None:
             return Markup("")
-        prefix = self.site.settings.base_path if self.absolute_links else urls.root_prefix(self.page.url)
+        prefix = self.settings.base_path if self.absolute_links else urls.root_prefix(self.page.url)
         return Markup(body.html.replace(f'href="{SITE}', f'href="{prefix}'))
 
     def absolute(self, target: str) -> str:
-        return self.site.settings.base_url + quote(target, safe="/#")
+        return self.settings.base_url + quote(target, safe="/#")
 
 
 def make_environment(templates: Path) -> jinja2.Environment:
@@ -59,50 +82,94 @@ def make_environment(templates: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,
     )
-
-
-def render_page(env: jinja2.Environment, site: Site, page: Page, template: str, absolute_links: bool = False) -> bytes:
-    context = PageContext(site, page, absolute_links)
-    text = env.get_template(template).render(
-        site=site,
-        settings=site.settings,
-        page=page,
-        item=page.item,
-        url=context.url,
-        static=context.static,
-        html=context.html,
-        absolute=context.absolute,
-        canonical=context.absolute(page.url),
-        iso_date=iso_date,
-    )
-    return text.encode("utf-8")
 
 
 def iso_date(value: datetime.date) -> str:
     return value.isoformat() + "T00:00:00Z"
 
 
+def chrome_of(site: Site) -> Chrome:
+    return Chrome(site.settings, site.build_date, tuple(NavItem(t.name, t.title, t.url) for t in site.taxonomies))
+
+
+class Renderer:
+    """Renders a site's files, remembering pages whose inputs have not changed since the last call."""
+
+    def __init__(self, templates: Path):
+        self.templates = templates
+        self.stamp: tuple = ()
+        self.env: jinja2.Environment | None = None
+        self.memo: dict[str, tuple[object, bytes]] = {}
+        self.last_site_inputs: object = None
+        self.rendered = 0
+
+    def render(self, site: Site) -> dict[str, bytes]:
+        """Every output file keyed by its path under the output folder; ContentError on template errors."""
+        stamp = folder_stamp(self.templates)
+        if stamp != self.stamp or self.env is None:
+            self.env, self.stamp, self.memo, self.last_site_inputs = make_environment(self.templates), stamp, {}, None
+        chrome = chrome_of(site)
+        site_inputs = (chrome, site.home, site.companies, site.taxonomies, site.events, site.sources)
+        site_changed = site_inputs != self.last_site_inputs
+        self.rendered = 0
+        files: dict[str, bytes] = {}
+        try:
+            for page in site.pages:
+                inputs = (chrome, page.item) if page.item is not None else None
+                files[urls.output_file(page.url)] = self.page(page, f"{page.kind}.html", inputs, site if inputs is None else chrome, site_changed, settings=site.settings)
+            for name, template in SITE_FILES:
+                files[name] = self.page(Page(name, name, name), template, None, site, site_changed, settings=site.settings)
+            files["404.html"] = self.page(Page("404.html", "404", "Page not found"), "404.html", (chrome,), chrome, site_changed, site.settings, absolute_links=True)
+        except jinja2.TemplateSyntaxError as exc:
+            raise ContentError([Problem(display_path(self.templates / (exc.name or "?")), exc.lineno or 0, f"template error: {exc.message}")]) from None
+        except (jinja2.TemplateError, TypeError, AttributeError, ValueError, KeyError) as exc:
+            path, line = template_position(exc, self.templates)
+            raise ContentError([Problem(path, line, f"template error: {exc}")]) from None
+        self.last_site_inputs = site_inputs
+        files[".nojekyll"] = b""
+        if site.settings.cname:
+            files["CNAME"] = site.settings.cname.encode() + b"\n"
+        files.update(static_files(self.templates))
+        return files
+
+    def page(self, page: Page, template: str, inputs, view, site_changed: bool, settings: Settings, absolute_links: bool = False) -> bytes:
+        remembered = self.memo.get(page.url)
+        if remembered is not None and (remembered[0] == inputs if inputs is not None else not site_changed):
+            return remembered[1]
+        context = PageContext(settings, page, absolute_links)
+        text = self.env.get_template(template).render(
+            site=view,
+            settings=settings,
+            page=page,
+            item=page.item,
+            url=context.url,
+            static=context.static,
+            html=context.html,
+            absolute=context.absolute,
+            canonical=context.absolute(page.url),
+            iso_date=iso_date,
+        )
+        data = text.encode("utf-8")
+        self.memo[page.url] = (inputs, data)
+        self.rendered += 1
+        return data
+
+
 def render_site(site: Site, templates: Path) -> dict[str, bytes]:
-    """Every output file, keyed by its path under the output folder; raises ContentError on template errors."""
-    env = make_environment(templates)
-    files: dict[str, bytes] = {}
-    try:
-        for page in site.pages:
-            files[urls.output_file(page.url)] = render_page(env, site, page, f"{page.kind}.html")
-        for name in ("feed.xml", "sitemap.xml", "robots.txt"):
-            files[name] = render_page(env, site, Page(name, name, name), name)
-        files["404.html"] = render_page(env, site, Page("404.html", "404", "Page not found"), "404.html", absolute_links=True)
-    except jinja2.TemplateSyntaxError as exc:
-        raise ContentError([Problem(str(templates / (exc.name or "?")), exc.lineno or 0, f"template error: {exc.message}")]) from None
-    except (jinja2.TemplateError, TypeError, AttributeError, ValueError) as exc:
-        path, line = template_position(exc, templates)
-        raise ContentError([Problem(path, line, f"template error: {exc}")]) from None
-    files[".nojekyll"] = b""
-    if site.settings.cname:
-        files["CNAME"] = site.settings.cname.encode() + b"\n"
-    files.update(static_files(templates))
-    return files
+    return Renderer(templates).render(site)
+
+
+def folder_stamp(folder: Path) -> tuple:
+    """Names, sizes and modification times of every file under `folder`: changes when any file does."""
+    if not folder.is_dir():
+        return ()
+    return tuple(
+        (path.as_posix(), stat.st_mtime_ns, stat.st_size)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and (stat := path.stat())
+    )
 
 
 def template_position(exc: BaseException, templates: Path) -> tuple[str, int]:

@@ -24,14 +24,14 @@ class WriteReport:
     removed: int
 
 
-def check_output_folder(output: Path, protected: list[Path]) -> list[Problem]:
-    """Problems that forbid writing to `output` at all (before anything is rendered)."""
+def check_output_folder(output: Path, protected: list[tuple[Path, bool]]) -> list[Problem]:
+    """Problems that forbid writing to `output` at all: `protected` lists (folder, may the output sit inside it)."""
     problems = []
     target = output.resolve()
-    for folder in protected:
+    for folder, may_contain_output in protected:
         folder = folder.resolve()
-        if target == folder or folder.is_relative_to(target):
-            problems.append(Problem(str(output), 0, f"output folder would overwrite {folder}; choose another --output"))
+        if target == folder or folder.is_relative_to(target) or (not may_contain_output and target.is_relative_to(folder)):
+            problems.append(Problem(str(output), 0, f"output folder would overwrite or sit inside {folder}; choose another --output"))
     if output.exists() and not output.is_dir():
         problems.append(Problem(str(output), 0, "output is a file, not a folder; choose another --output"))
     elif output.is_dir() and any(output.iterdir()) and not (output / MANIFEST).is_file():
@@ -52,15 +52,20 @@ def safe_relative(name: str) -> bool:
     return bool(name) and not name.startswith("/") and ".." not in parts and "\\" not in name
 
 
-def write_site(files: dict[str, bytes], output: Path) -> WriteReport:
+def write_site(files: dict[str, bytes], output: Path, on_disk: dict[str, bytes] | None = None) -> WriteReport:
+    """Write `files` under `output`; `on_disk` is what this process last wrote there, to skip re-reading it."""
     problems = check_output_folder(output, [])
     if problems:
         raise ContentError(problems)
     previous = read_manifest(output)
+    on_disk = on_disk or {}
     written = unchanged = 0
     for name in sorted(files):
         path = output / name
         data = files[name]
+        if on_disk.get(name) is data and path.is_file():
+            unchanged += 1
+            continue
         if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
             unchanged += 1
             continue

@@ -1,0 +1,67 @@
+"""One build of the site, and a Builder that keeps what it can between builds.
+
+A build loads and checks everything, renders every page in memory, and only
+then writes; any error leaves the output folder as it was. The Builder keeps
+its renderer (and so its memory of unchanged pages) and what is already on
+disk, so the preview server's rebuilds touch only what changed.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .loader import load_site
+from .problems import ContentError, Problem, Problems
+from .render import Renderer
+from .writer import WriteReport, check_output_folder, write_site
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    content: Path
+    templates: Path
+    output: Path
+    base_url: str | None = None
+    drafts: bool = False
+    strict: bool = False
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    ok: bool
+    errors: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+    pages: int = 0
+    rendered: int = 0
+    report: WriteReport | None = None
+    seconds: float = 0.0
+
+
+class Builder:
+    def __init__(self, options: BuildOptions):
+        self.options = options
+        self.renderer = Renderer(options.templates)
+        self.on_disk: dict[str, bytes] = {}
+
+    def build(self) -> BuildResult:
+        started = time.perf_counter()
+        options = self.options
+        problems = Problems()
+        try:
+            refused = check_output_folder(options.output, [(options.content, False), (options.templates, False), (Path.cwd(), True)])
+            if refused:
+                raise ContentError(refused)
+            base_url = options.base_url or os.environ.get("BRIEFING_BASE_URL") or None
+            site = load_site(options.content, problems, base_url, options.drafts)
+            if options.strict and problems.warnings:
+                raise ContentError([])
+            files = self.renderer.render(site)
+            report = write_site(files, options.output, self.on_disk)
+        except ContentError as exc:
+            errors = sorted(set(problems.errors) | set(exc.problems))
+            return BuildResult(False, tuple(errors), tuple(problems.warnings), seconds=time.perf_counter() - started)
+        self.on_disk = files
+        return BuildResult(True, (), tuple(problems.warnings), len(site.pages), self.renderer.rendered, report, time.perf_counter() - started)

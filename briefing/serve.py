@@ -1,0 +1,223 @@
+"""`python build.py serve`: the live preview, on livereload's server.
+
+livereload only rebuilds while a browser is connected, reloads once per changed
+file and drops changes that come within seconds of a reload. So Briefing
+watches the sources itself (a fast poll of file stamps), waits for a burst of
+saves to settle, rebuilds once, and tells every open page to reload. A failed
+rebuild keeps the last good site on disk and shows the errors over the page.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import mimetypes
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+from urllib.parse import unquote, urlsplit
+
+from livereload import Server
+from livereload.handlers import LiveReloadHandler
+from livereload.watcher import Watcher
+from tornado import ioloop, web
+
+from .builder import Builder, BuildOptions, BuildResult
+from .settings import Settings
+
+POLL_SECONDS = 0.02
+SETTLE_SECONDS = 0.03
+
+
+class PreviewState:
+    """What the server shows: the output folder, its base path, and the last build's errors."""
+
+    def __init__(self, output: Path, base_path: str):
+        self.output = output.resolve()
+        self.base_path = base_path
+        self.errors: tuple[str, ...] = ()
+
+
+def tree_stamp(folders: list[Path]) -> tuple:
+    """Every file's path, size and modification time under `folders`: changes when any file does."""
+    stamp = []
+    pending = [str(f) for f in folders if f.is_dir()]
+    while pending:
+        folder = pending.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+                else:
+                    info = entry.stat()
+                    stamp.append((entry.path, info.st_mtime_ns, info.st_size))
+            except OSError:
+                continue
+    return tuple(sorted(stamp))
+
+
+def resolve_request(state: PreviewState, request_path: str) -> Path | None:
+    """The file a URL path names inside the output folder, or None: never a file outside it."""
+    raw = urlsplit(request_path).path
+    if "\\" in raw or "\x00" in raw:
+        return None
+    path = unquote(raw)
+    if "\\" in path or "\x00" in path or not path.startswith(state.base_path):
+        return None
+    relative = path[len(state.base_path):]
+    parts = [p for p in relative.split("/") if p]
+    if any(p in (".", "..") or ":" in p for p in parts):
+        return None
+    candidate = state.output.joinpath(*parts) if parts else state.output
+    if candidate.is_dir():
+        candidate = candidate / "index.html"
+    try:
+        resolved = candidate.resolve()
+        resolved.relative_to(state.output)
+    except (ValueError, OSError):
+        return None
+    return resolved if resolved.is_file() else None
+
+
+def error_overlay(errors: tuple[str, ...]) -> bytes:
+    lines = "\n".join(html.escape(e) for e in errors)
+    return (
+        '<div id="briefing-errors" role="alert" style="position:fixed;inset:0;z-index:2147483647;overflow:auto;'
+        'background:rgba(20,20,20,.92);color:#fff;font:15px/1.5 ui-monospace,monospace;padding:2rem">'
+        '<h2 style="color:#ff8a80;font:bold 18px system-ui,sans-serif;margin:0 0 1rem">Build failed: the page shows the last good build</h2>'
+        f'<pre style="white-space:pre-wrap;margin:0">{lines}</pre></div>'
+    ).encode()
+
+
+class PreviewHandler(web.RequestHandler):
+    def initialize(self, state: PreviewState):
+        self.state = state
+
+    def get(self, *_args):
+        state = self.state
+        path = urlsplit(self.request.uri).path
+        if path == "/" and state.base_path != "/":
+            return self.redirect(state.base_path)
+        target = resolve_request(state, self.request.uri)
+        if target is not None and not path.endswith("/") and target.name == "index.html" and target.parent.name == Path(unquote(path)).name:
+            return self.redirect(path + "/")
+        status = 200
+        if target is None:
+            status = 404
+            target = state.output / "404.html"
+            if not target.is_file():
+                return self.send(404, b"<!DOCTYPE html><html><head><title>Not found</title></head><body><h1>Not found</h1></body></html>", "text/html")
+        data = target.read_bytes()
+        kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        self.send(status, data, kind)
+
+    def head(self, *args):
+        self.get(*args)
+
+    def send(self, status: int, data: bytes, kind: str):
+        if kind == "text/html":
+            if self.state.errors:
+                data = data.replace(b"</body>", error_overlay(self.state.errors) + b"</body>", 1)
+            kind += "; charset=utf-8"
+        self.set_status(status)
+        self.set_header("Content-Type", kind)
+        self.set_header("Cache-Control", "no-store")
+        self.finish(data)
+
+
+class _NoPolling(Watcher):
+    """livereload's own watcher, switched off: Briefing watches and reloads itself."""
+
+    def start(self, callback):
+        return True
+
+    def examine(self):
+        return None, None
+
+
+class PreviewServer(Server):
+    def __init__(self, state: PreviewState):
+        watcher = _NoPolling()
+        watcher.watch("briefing-preview")
+        super().__init__(watcher=watcher)
+        self.state = state
+
+    def get_web_handlers(self, script):
+        return [(r"/.*", PreviewHandler, {"state": self.state})]
+
+    def _setup_logging(self):
+        logging.getLogger("livereload").setLevel(logging.WARNING)
+        logging.getLogger("tornado.access").setLevel(logging.WARNING)
+
+
+class Rebuilder:
+    """Polls the sources; after a burst of changes settles, rebuilds once and reloads every page."""
+
+    def __init__(self, builder: Builder, state: PreviewState, watched: list[Path], report: Callable[[BuildResult, Path], None]):
+        self.builder = builder
+        self.state = state
+        self.watched = watched
+        self.report = report
+        self.stamp = tree_stamp(watched)
+        self.changed_at: float | None = None
+
+    def build(self) -> BuildResult:
+        result = self.builder.build()
+        self.report(result, self.builder.options.output)
+        self.state.errors = tuple(p.format() for p in result.errors) or (
+            () if result.ok else tuple(p.format() for p in result.warnings)
+        )
+        sys.stdout.flush()
+        return result
+
+    def poll(self) -> None:
+        stamp = tree_stamp(self.watched)
+        now = time.monotonic()
+        if stamp != self.stamp:
+            self.stamp = stamp
+            self.changed_at = now
+            return
+        if self.changed_at is not None and now - self.changed_at >= SETTLE_SECONDS:
+            self.changed_at = None
+            self.build()
+            LiveReloadHandler.reload_waiters("*")
+
+
+def serve(options: BuildOptions, host: str, port: int, report: Callable[[BuildResult, Path], None]) -> int:
+    builder = Builder(options)
+    state = PreviewState(options.output, "/")
+    rebuilder = Rebuilder(builder, state, [options.content, options.templates], report)
+    result = rebuilder.build()
+    state.base_path = base_path_of(options) or "/"
+    options.output.mkdir(parents=True, exist_ok=True)
+    server = PreviewServer(state)
+    print(f"Serving on http://{host}:{port}{state.base_path} (Ctrl-C to stop)", flush=True)
+    ioloop.PeriodicCallback(rebuilder.poll, POLL_SECONDS * 1000).start()
+    try:
+        server.serve(port=port, host=host, root=str(options.output), restart_delay=0)
+    except KeyboardInterrupt:
+        pass
+    print("Stopped.", flush=True)
+    return 0 if result is not None else 1
+
+
+def base_path_of(options: BuildOptions) -> str | None:
+    """The base path of the site being previewed, read from its settings (or the override)."""
+    from .problems import Problems
+    from .settings import load_settings
+
+    if options.base_url:
+        return urlsplit(options.base_url if options.base_url.endswith("/") else options.base_url + "/").path
+    env = os.environ.get("BRIEFING_BASE_URL")
+    if env:
+        return urlsplit(env if env.endswith("/") else env + "/").path
+    settings: Settings | None = load_settings(options.content, Problems())
+    return settings.base_path if settings else None
