@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .loader import load_site
+from .memo import Memo
 from .problems import ContentError, Problem, Problems
 from .render import Renderer
 from .writer import WriteReport, check_output_folder, write_site
@@ -44,6 +45,7 @@ class Builder:
     def __init__(self, options: BuildOptions):
         self.options = options
         self.renderer = Renderer(options.templates)
+        self.memo = Memo()
         self.on_disk: dict[str, bytes] = {}
 
     def build(self) -> BuildResult:
@@ -55,7 +57,7 @@ class Builder:
             if refused:
                 raise ContentError(refused)
             base_url = options.base_url or os.environ.get("BRIEFING_BASE_URL") or None
-            site = load_site(options.content, problems, base_url, options.drafts)
+            site = load_site(options.content, problems, base_url, options.drafts, memo=self.memo)
             if options.strict and problems.warnings:
                 raise ContentError([])
             files = self.renderer.render(site)

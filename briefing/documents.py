@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 from . import fields
@@ -16,6 +17,8 @@ from .problems import Problems, did_you_mean
 from .settings import Settings
 from .slugs import is_brief_slug, slugify
 from .sourcefiles import UnclosedFrontMatter, read_text, split_front_matter
+if TYPE_CHECKING:
+    from .memo import Memo
 from .yamlsafe import YamlResult, load_yaml
 
 RELATION_TYPES = ("partner", "manufacturing", "supplier", "investor", "subsidiary", "competitor")
@@ -167,12 +170,16 @@ class Documents:
     sources_file_failed: bool = False
 
 
-def read_documents(content: Path, settings: Settings, problems: Problems) -> Documents:
+def read_documents(content: Path, settings: Settings, problems: Problems, memo: "Memo | None" = None) -> Documents:
     companies = content / "companies"
     if not companies.is_dir():
         problems.error(companies, 0, "is missing; create it and put one <slug>.md brief per company in it")
     schema = brief_schema(settings.taxonomies)
-    read = {path.stem: read_brief(path, content, schema, settings, problems) for path in markdown_files(companies, problems, "brief")}
+    remember = memo.read if memo else (lambda path, inputs, problems, read: read(problems))
+    read = {
+        path.stem: remember(path, settings.taxonomies, problems, lambda own: read_brief(path, content, schema, settings, own))
+        for path in markdown_files(companies, problems, "brief")
+    }
     briefs = tuple(brief for brief in read.values() if brief is not None)
     index_path = content / "index.md"
     index = read_text_page(index_path, content, problems) if index_path.is_file() else None

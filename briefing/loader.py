@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from .documents import read_documents
+from .memo import Memo
 from .model import Site, build_site
 from .problems import ContentError, Problems
 from .settings import load_settings
@@ -20,7 +21,7 @@ def build_date() -> datetime.date:
     return datetime.date.today()
 
 
-def load_site(content: Path, problems: Problems, base_url: str | None = None, drafts: bool = False, today: datetime.date | None = None) -> Site:
+def load_site(content: Path, problems: Problems, base_url: str | None = None, drafts: bool = False, today: datetime.date | None = None, memo: Memo | None = None) -> Site:
     """The resolved site; raises ContentError with every error found, after all stages that can run."""
     if not content.is_dir():
         problems.error(content, 0, "content folder not found; pass --content DIR or create content/")
@@ -28,8 +29,8 @@ def load_site(content: Path, problems: Problems, base_url: str | None = None, dr
     settings = load_settings(content, problems, base_url)
     if settings is None:
         problems.raise_errors()
-    documents = read_documents(content, settings, problems)
-    site = build_site(documents, settings, problems, today or build_date(), drafts)
+    documents = read_documents(content, settings, problems, memo)
+    site = build_site(documents, settings, problems, today or build_date(), drafts, memo)
     problems.raise_errors()
     return site
 

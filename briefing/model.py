@@ -16,6 +16,7 @@ from . import urls
 from .documents import RELATION_TYPES, Brief, Documents, Source, TextPage
 from .fields import PartialDate
 from .markup import BodyConverter, Names, RenderedBody
+from .memo import Memo
 from .problems import Problems, did_you_mean
 from .settings import Settings
 from .slugs import slugify
@@ -194,7 +195,7 @@ def sort_key(text: str) -> tuple[str, str]:
     return (text.casefold(), text)
 
 
-def build_site(documents: Documents, settings: Settings, problems: Problems, build_date: datetime.date, drafts: bool = False) -> Site:
+def build_site(documents: Documents, settings: Settings, problems: Problems, build_date: datetime.date, drafts: bool = False, memo: Memo | None = None) -> Site:
     """Resolve the documents into a Site, reporting every broken reference into `problems`."""
     briefs = {b.slug: b for b in sorted(documents.briefs, key=lambda b: b.slug) if drafts or not b.draft}
     skipped_drafts = {b.slug for b in documents.briefs if b.draft and not drafts}
@@ -203,7 +204,7 @@ def build_site(documents: Documents, settings: Settings, problems: Problems, bui
     source_refs = {s.id: SourceRef(s.id, s.title, s.publisher, urls.source(s.id)) for s in documents.sources}
     resolver = Resolver(refs, skipped_drafts, source_refs, problems, documents)
 
-    bodies = convert_bodies(briefs, settings)
+    bodies = convert_bodies(briefs, settings, memo or Memo())
     home = convert_page(documents.index, settings, refs)
     descriptions = {
         (taxonomy, page.slug): convert_page(page, settings, refs)
@@ -264,9 +265,9 @@ def build_site(documents: Documents, settings: Settings, problems: Problems, bui
     return dataclasses.replace(site, pages=pages)
 
 
-def convert_bodies(briefs: dict[str, Brief], settings: Settings) -> dict[str, RenderedBody]:
-    converter = BodyConverter(company_names(briefs), autolink=settings.autolink)
-    return {slug: converter.convert(b.body.text, b.body.first_line, slug) for slug, b in briefs.items()}
+def convert_bodies(briefs: dict[str, Brief], settings: Settings, memo: Memo) -> dict[str, RenderedBody]:
+    sources = {slug: (b.body.text, b.body.first_line) for slug, b in briefs.items()}
+    return memo.convert_all(company_names(briefs), settings.autolink, sources)
 
 
 def company_names(briefs: dict[str, Brief]) -> Names:

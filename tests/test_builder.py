@@ -1,0 +1,97 @@
+"""The Builder: incremental rebuilds give exactly what a fresh full build gives."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from briefing.builder import Builder, BuildOptions
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    shutil.copytree(REPO / "content", tmp_path / "content")
+    shutil.copytree(REPO / "templates", tmp_path / "templates")
+    return tmp_path
+
+
+def fresh_build(workspace: Path) -> dict[str, bytes]:
+    output = workspace / "fresh"
+    shutil.rmtree(output, ignore_errors=True)
+    result = Builder(BuildOptions(workspace / "content", workspace / "templates", output)).build()
+    assert result.ok, result.errors
+    return snapshot(output)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def test_incremental_builds_equal_fresh_builds_after_a_sequence_of_edits(workspace):
+    content = workspace / "content"
+    builder = Builder(BuildOptions(content, workspace / "templates", workspace / "site"))
+    assert builder.build().ok
+    companies = content / "companies"
+    steps = [
+        lambda: edit(companies / "nio.md", "## ", "Nio adds a sentence here.\n\n## "),
+        lambda: edit(companies / "xpeng.md", "title: XPeng", "title: XPeng Motors"),
+        lambda: (companies / "byd.md").write_text(
+            "---\ntitle: BYD\nsummary: Incumbent EV maker.\nupdated: 2021-03-20\npositioning: [Mass market]\n"
+            "relations:\n  - to: xiaomi\n    type: competitor\n---\nBYD watches [[xiaomi]] and Nio.\n", "utf-8"),
+        lambda: edit(content / "sources.yml", "publisher: Reuters", "publisher: Reuters (Beijing)"),
+        lambda: (companies / "byd.md").rename(companies / "byd-auto.md"),
+        lambda: edit(workspace / "templates" / "company.html", "<h2 id=\"relations-heading\">", "<h2 id=\"relations-heading\" class=\"x\">"),
+        lambda: (companies / "byd-auto.md").unlink(),
+        lambda: edit(content / "site.yml", "title:", "title: Edited"),
+        lambda: (content / "positioning" / "luxury.md").write_text((content / "positioning" / "luxury.md").read_text("utf-8") + "\nMore words.\n", "utf-8"),
+    ]
+    for number, step in enumerate(steps):
+        step()
+        result = builder.build()
+        assert result.ok, (number, result.errors)
+        assert snapshot(workspace / "site") == {**fresh_build(workspace), ".briefing-manifest.json": (workspace / "site" / ".briefing-manifest.json").read_bytes()}, number
+
+
+def test_a_failed_rebuild_leaves_the_output_alone_and_the_next_good_one_recovers(workspace):
+    content = workspace / "content"
+    builder = Builder(BuildOptions(content, workspace / "templates", workspace / "site"))
+    assert builder.build().ok
+    before = snapshot(workspace / "site")
+    good = (content / "companies" / "nio.md").read_text("utf-8")
+    edit(content / "companies" / "nio.md", "title: Nio", "title: [Nio")
+    result = builder.build()
+    assert not result.ok
+    assert [e.path.rsplit("/", 2)[-2:] for e in result.errors] == [["companies", "nio.md"]]
+    assert snapshot(workspace / "site") == before
+    (content / "companies" / "nio.md").write_text(good.replace("## ", "Recovered.\n\n## ", 1), "utf-8")
+    result = builder.build()
+    assert result.ok
+    assert b"Recovered." in (workspace / "site" / "companies" / "nio" / "index.html").read_bytes()
+
+
+def test_an_unchanged_rebuild_renders_and_writes_nothing(workspace):
+    builder = Builder(BuildOptions(workspace / "content", workspace / "templates", workspace / "site"))
+    first = builder.build()
+    second = builder.build()
+    assert first.rendered > 20
+    assert second.rendered == 0
+    assert second.report.written == 0
+    assert second.report.unchanged == first.report.written
+
+
+def test_editing_one_body_rerenders_that_page_and_the_whole_site_pages_only(workspace):
+    builder = Builder(BuildOptions(workspace / "content", workspace / "templates", workspace / "site"))
+    builder.build()
+    edit(workspace / "content" / "companies" / "li-auto.md", "## ", "A new line.\n\n## ")
+    result = builder.build()
+    # li-auto's page, plus home, companies, timeline, sources, feed, sitemap, robots
+    assert result.rendered == 8
+    assert result.report.written == 1
