@@ -199,7 +199,9 @@ def serve(options: BuildOptions, host: str, port: int, report: Callable[[BuildRe
     state.base_path = base_path_of(options) or "/"
     options.output.mkdir(parents=True, exist_ok=True)
     server = PreviewServer(state)
-    print(f"Serving on http://{host}:{port}{state.base_path} (Ctrl-C to stop)", flush=True)
+    loop = ioloop.IOLoop.current()
+    # Printed once the loop runs, so the address answers by the time anyone reads it.
+    loop.add_callback(lambda: print(f"Serving on http://{host}:{port}{state.base_path} (Ctrl-C to stop)", flush=True))
     ioloop.PeriodicCallback(rebuilder.poll, POLL_SECONDS * 1000).start()
     try:
         server.serve(port=port, host=host, root=str(options.output), restart_delay=0)

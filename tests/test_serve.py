@@ -1,0 +1,208 @@
+"""`build.py serve` in a real browser: live reload, the error overlay, and safe serving."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Preview:
+    """A running `build.py serve` on a copy of the sample site."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.content = root / "content"
+        shutil.copytree(REPO / "content", self.content)
+        shutil.copytree(REPO / "templates", root / "templates")
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, str(REPO / "build.py"), "serve", "--port", str(self.port),
+             "--content", "content", "--templates", "templates", "--output", "site"],
+            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        self.base = self.wait_for_address()
+
+    def wait_for_address(self) -> str:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            match = re.search(r"Serving on (http://\S+)", line)
+            if match:
+                return match.group(1)
+            if self.process.poll() is not None:
+                break
+        raise AssertionError("serve did not start")
+
+    def url(self, path: str = "") -> str:
+        return self.base + path
+
+    def edit(self, name: str, old: str, new: str) -> None:
+        path = self.content / name
+        text = path.read_text("utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), "utf-8")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture
+def preview(tmp_path):
+    server = Preview(tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is not installed; .ci/run must install it")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_serve_prints_the_base_path_address_and_redirects_the_root(preview):
+    assert preview.base == f"http://127.0.0.1:{preview.port}/ev-briefing/"
+    connection = http.client.HTTPConnection("127.0.0.1", preview.port, timeout=10)
+    connection.request("GET", "/")
+    response = connection.getresponse()
+    assert response.status in (301, 302)
+    assert response.getheader("Location").endswith("/ev-briefing/")
+
+
+def test_an_edit_on_disk_shows_in_the_open_page(preview, page):
+    from playwright.sync_api import expect
+
+    page.goto(preview.url("companies/nio/"))
+    expect(page.locator("h1")).to_contain_text("Nio")
+    page.wait_for_function("() => window.LiveReload !== undefined", timeout=10000)
+    preview.edit("companies/nio.md", "## ", "Fresh words written while the page was open.\n\n## ")
+    expect(page.locator("main")).to_contain_text("Fresh words written while the page was open.", timeout=10000)
+
+
+def test_broken_yaml_shows_an_overlay_and_fixing_it_restores_the_page(preview, page):
+    from playwright.sync_api import expect
+
+    page.goto(preview.url("companies/nio/"))
+    page.wait_for_function("() => window.LiveReload !== undefined", timeout=10000)
+    good = (preview.content / "companies" / "nio.md").read_text("utf-8")
+    preview.edit("companies/nio.md", "title: Nio", "title: [Nio <b>")
+    overlay = page.locator("#briefing-errors")
+    expect(overlay).to_be_visible(timeout=10000)
+    expect(overlay).to_contain_text(re.compile(r"content/companies/nio\.md:\d+: invalid YAML"))
+    assert page.locator("#briefing-errors b").count() == 0  # the message is escaped
+    assert (preview.root / "site" / "companies" / "nio" / "index.html").is_file()
+    (preview.content / "companies" / "nio.md").write_text(good.replace("## ", "Fixed again.\n\n## ", 1), "utf-8")
+    expect(page.locator("main")).to_contain_text("Fixed again.", timeout=10000)
+    expect(overlay).to_have_count(0)
+
+
+def test_a_new_brief_appears_on_the_open_home_page(preview, page):
+    from playwright.sync_api import expect
+
+    page.goto(preview.url())
+    page.wait_for_function("() => window.LiveReload !== undefined", timeout=10000)
+    (preview.content / "companies" / "byd.md").write_text(
+        "---\ntitle: BYD Auto\nsummary: Incumbent maker watching the new entrants.\nupdated: 2021-03-26\n---\nBYD and [[xiaomi]].\n",
+        "utf-8",
+    )
+    expect(page.locator("main")).to_contain_text("BYD Auto", timeout=10000)
+    page.goto(preview.url("companies/byd/"))
+    expect(page.locator("h1")).to_contain_text("BYD Auto")
+
+
+def test_several_quick_saves_end_in_the_current_page(preview, page):
+    from playwright.sync_api import expect
+
+    page.goto(preview.url("companies/xpeng/"))
+    page.wait_for_function("() => window.LiveReload !== undefined", timeout=10000)
+    for n in range(5):
+        preview.edit("companies/xpeng.md", "## ", f"Save number {n}.\n\n## ")
+        preview.edit("companies/nio.md", "## ", f"Nio save {n}.\n\n## ")
+        time.sleep(0.05)
+    expect(page.locator("main")).to_contain_text("Save number 4.", timeout=10000)
+    time.sleep(1)
+    fresh = REPO / "build.py"
+    out = preview.root / "fresh"
+    subprocess.run([sys.executable, str(fresh), "--content", "content", "--templates", "templates", "--output", str(out)], cwd=preview.root, check=True, capture_output=True)
+    served = preview.root / "site"
+    for path in out.rglob("*"):
+        if path.is_file() and path.name != ".briefing-manifest.json":
+            assert (served / path.relative_to(out)).read_bytes() == path.read_bytes(), path
+
+
+TRAVERSALS = [
+    "/ev-briefing/../secret.txt",
+    "/ev-briefing/../../etc/passwd",
+    "/ev-briefing/%2e%2e/secret.txt",
+    "/ev-briefing/%2e%2e/%2e%2e/etc/passwd",
+    "/ev-briefing/%2E%2E%2Fsecret.txt",
+    "/ev-briefing/..%2fsecret.txt",
+    "/ev-briefing/..\\secret.txt",
+    "/ev-briefing/%5c..%5csecret.txt",
+    "/ev-briefing//etc/passwd",
+    "/ev-briefing/%2fetc%2fpasswd",
+    "//etc/passwd",
+    "/etc/passwd",
+    "/ev-briefing/C:%5cWindows",
+    "/ev-briefing/companies/%00",
+]
+
+
+@pytest.mark.parametrize("request_path", TRAVERSALS)
+def test_requests_that_leave_the_output_folder_get_404(preview, request_path):
+    (preview.root / "secret.txt").write_text("root:secret", "utf-8")
+    connection = http.client.HTTPConnection("127.0.0.1", preview.port, timeout=10)
+    connection.putrequest("GET", request_path, skip_accept_encoding=True)
+    connection.endheaders()
+    response = connection.getresponse()
+    body = response.read()
+    assert response.status in (400, 404)
+    assert b"root:" not in body
+
+
+def test_a_symlink_inside_the_output_to_outside_is_not_followed(preview):
+    (preview.root / "secret.txt").write_text("root:secret", "utf-8")
+    (preview.root / "site" / "leak.txt").symlink_to(preview.root / "secret.txt")
+    connection = http.client.HTTPConnection("127.0.0.1", preview.port, timeout=10)
+    connection.request("GET", "/ev-briefing/leak.txt")
+    response = connection.getresponse()
+    assert response.status == 404
+    assert b"root:" not in response.read()
