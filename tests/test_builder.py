@@ -48,7 +48,7 @@ def test_incremental_builds_equal_fresh_builds_after_a_sequence_of_edits(workspa
             "relations:\n  - to: xiaomi\n    type: competitor\n---\nBYD watches [[xiaomi]] and Nio.\n", "utf-8"),
         lambda: edit(content / "sources.yml", "publisher: Reuters", "publisher: Reuters (Beijing)"),
         lambda: (companies / "byd.md").rename(companies / "byd-auto.md"),
-        lambda: edit(workspace / "templates" / "company.html", "<h2 id=\"relations-heading\">", "<h2 id=\"relations-heading\" class=\"x\">"),
+        lambda: edit(workspace / "templates" / "company.html", "{% endblock %}", "<p>Template edited.</p>{% endblock %}"),
         lambda: (companies / "byd-auto.md").unlink(),
         lambda: edit(content / "site.yml", "title:", "title: Edited"),
         lambda: (content / "positioning" / "luxury.md").write_text((content / "positioning" / "luxury.md").read_text("utf-8") + "\nMore words.\n", "utf-8"),
@@ -87,11 +87,19 @@ def test_an_unchanged_rebuild_renders_and_writes_nothing(workspace):
     assert second.report.unchanged == first.report.written
 
 
-def test_editing_one_body_rerenders_that_page_and_the_whole_site_pages_only(workspace):
+def test_editing_one_body_rerenders_that_page_alone(workspace):
     builder = Builder(BuildOptions(workspace / "content", workspace / "templates", workspace / "site"))
     builder.build()
     edit(workspace / "content" / "companies" / "li-auto.md", "## ", "A new line.\n\n## ")
     result = builder.build()
-    # li-auto's page, plus home, companies, timeline, sources, feed, sitemap, robots
-    assert result.rendered == 8
-    assert result.report.written == 1
+    assert (result.rendered, result.report.written) == (1, 1)
+
+
+def test_a_new_citation_rerenders_the_site_wide_pages_too(workspace):
+    builder = Builder(BuildOptions(workspace / "content", workspace / "templates", workspace / "site"))
+    builder.build()
+    edit(workspace / "content" / "companies" / "li-auto.md", "## ", "Cited now [@reuters-factory-talks].\n\n## ")
+    result = builder.build()
+    assert result.rendered > 1
+    sources = (workspace / "site" / "sources" / "index.html").read_text("utf-8")
+    assert sources.count("companies/li-auto/#source-reuters-factory-talks") == 1

@@ -1,0 +1,21 @@
+"""Fixtures shared by the tests."""
+
+import pytest
+
+from helpers import VALID, load
+
+
+@pytest.fixture(scope="session")
+def fixture_loaded():
+    """(site, problems) for the valid fixture site, built against helpers.TODAY."""
+    return load(VALID)
+
+
+@pytest.fixture(scope="session")
+def fixture_site(fixture_loaded):
+    return fixture_loaded[0]
+
+
+@pytest.fixture(scope="session")
+def fixture_problems(fixture_loaded):
+    return fixture_loaded[1]
