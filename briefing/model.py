@@ -222,6 +222,9 @@ def build_site(documents: Documents, settings: Settings, problems: Problems, bui
     warn_uncited(documents.sources, claims, problems)
     warn_stale(briefs, settings, build_date, problems)
 
+    events_by_company: dict[str, list[Event]] = {slug: [] for slug in briefs}
+    for event in events:
+        events_by_company[event.company.slug].append(event)
     companies = tuple(
         Company(
             ref=refs[slug],
@@ -229,7 +232,7 @@ def build_site(documents: Documents, settings: Settings, problems: Problems, bui
             body=bodies[slug],
             relations=group_edges(edges[slug]),
             terms=tuple((t, tuple(terms[t][slugify(term.name)][0] for term in brief.terms[t] if slugify(term.name))) for t in settings.taxonomies),
-            events=tuple(sorted((e for e in events if e.company.slug == slug), key=event_order)),
+            events=tuple(sorted(events_by_company[slug], key=event_order)),
             cited=tuple(source_refs[c.source_id] for c in bodies[slug].citations if c.source_id in source_refs),
             referenced_by=tuple(sorted(backlinks[slug], key=lambda r: (sort_key(r.title), r.url))),
             stale=is_stale(brief, settings, build_date),

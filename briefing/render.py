@@ -11,6 +11,7 @@ anything in the model changed.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import traceback
 from dataclasses import dataclass
@@ -111,16 +112,17 @@ class Renderer:
         if stamp != self.stamp or self.env is None:
             self.env, self.stamp, self.memo, self.last_site_inputs = make_environment(self.templates), stamp, {}, None
         chrome = chrome_of(site)
-        site_inputs = (chrome, site.home, site.companies, site.taxonomies, site.events, site.sources)
+        outline = site_outline(site)
+        site_inputs = (chrome, outline.home, outline.companies, outline.taxonomies, outline.events, outline.sources)
         site_changed = site_inputs != self.last_site_inputs
         self.rendered = 0
         files: dict[str, bytes] = {}
         try:
             for page in site.pages:
                 inputs = (chrome, page.item) if page.item is not None else None
-                files[urls.output_file(page.url)] = self.page(page, f"{page.kind}.html", inputs, site if inputs is None else chrome, site_changed, settings=site.settings)
+                files[urls.output_file(page.url)] = self.page(page, f"{page.kind}.html", inputs, outline if inputs is None else chrome, site_changed, settings=site.settings)
             for name, template in SITE_FILES:
-                files[name] = self.page(Page(name, name, name), template, None, site, site_changed, settings=site.settings)
+                files[name] = self.page(Page(name, name, name), template, None, outline, site_changed, settings=site.settings)
             files["404.html"] = self.page(Page("404.html", "404", "Page not found"), "404.html", (chrome,), chrome, site_changed, site.settings, absolute_links=True)
         except jinja2.TemplateSyntaxError as exc:
             raise ContentError([Problem(display_path(self.templates / (exc.name or "?")), exc.lineno or 0, f"template error: {exc.message}")]) from None
@@ -155,6 +157,18 @@ class Renderer:
         self.memo[page.url] = (inputs, data)
         self.rendered += 1
         return data
+
+
+def site_outline(site: Site) -> Site:
+    """The site as pages about the whole site see it: companies without their bodies.
+
+    An edit to a brief's text then re-renders that brief's page alone; its
+    links, citations and everything else the site-wide pages show still count.
+    """
+    companies = tuple(dataclasses.replace(c, brief=dataclasses.replace(c.brief, body=None), body=None) for c in site.companies)
+    by_url = {c.url: c for c in companies}
+    pages = tuple(dataclasses.replace(p, item=by_url[p.url]) if p.url in by_url else p for p in site.pages)
+    return dataclasses.replace(site, companies=companies, pages=pages)
 
 
 def render_site(site: Site, templates: Path) -> dict[str, bytes]:
