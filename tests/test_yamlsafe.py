@@ -109,7 +109,7 @@ def test_absurd_nesting_is_an_error_not_a_crash():
 
 def test_absurd_nesting_with_the_pure_python_parser_is_an_error(monkeypatch):
     monkeypatch.setattr(yamlsafe, "Loader", yaml.SafeLoader)
-    result = load_yaml("a: " + "[" * 5000 + "]" * 5000 + "\n", first_line=2)
+    result = load_yaml("- " * 1000 + "x\n", first_line=2)  # block nesting: the pure-Python scanner is slow on deep flow nesting
     assert len(result.errors) == 1
     assert result.errors[0][1].startswith("invalid YAML:")
 
