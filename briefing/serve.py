@@ -10,6 +10,7 @@ rebuild keeps the last good site on disk and shows the errors over the page.
 from __future__ import annotations
 
 import html
+import json
 import logging
 import mimetypes
 import os
@@ -32,12 +33,41 @@ SETTLE_SECONDS = 0.03
 
 
 class PreviewState:
-    """What the server shows: the output folder, its base path, and the last build's errors."""
+    """What the server shows: the output folder, its base path, and the last build's errors.
+
+    `generation` counts finished builds; `served` remembers which generation each
+    page was last sent with, so a page that loaded while a rebuild was running
+    is told to reload as soon as it connects (a reload sent meanwhile is lost).
+    """
 
     def __init__(self, output: Path, base_path: str):
         self.output = output.resolve()
         self.base_path = base_path
         self.errors: tuple[str, ...] = ()
+        self.generation = 0
+        self.served: dict[str, int] = {}
+
+
+def reload_stale_page(handler: LiveReloadHandler, message: str, state: PreviewState) -> None:
+    """On a page's livereload handshake, reload it at once if a build finished after it was served."""
+    try:
+        data = json.loads(message)
+    except ValueError:
+        return
+    if isinstance(data, dict) and data.get("command") == "info" and isinstance(data.get("url"), str):
+        path = urlsplit(data["url"]).path
+        if state.served.get(path, state.generation) < state.generation:
+            handler.send_message({"command": "reload", "path": "*", "liveCSS": True, "liveImg": True})
+
+
+def hook_handshake(state: PreviewState) -> None:
+    original = LiveReloadHandler.on_message
+
+    def on_message(handler, message):
+        original(handler, message)
+        reload_stale_page(handler, message, state)
+
+    LiveReloadHandler.on_message = on_message
 
 
 def tree_stamp(folders: list[Path]) -> tuple:
@@ -124,6 +154,7 @@ class PreviewHandler(web.RequestHandler):
 
     def send(self, status: int, data: bytes, kind: str):
         if kind == "text/html":
+            self.state.served[urlsplit(self.request.uri).path] = self.state.generation
             if self.state.errors:
                 data = data.replace(b"</body>", error_overlay(self.state.errors) + b"</body>", 1)
             kind += "; charset=utf-8"
@@ -171,6 +202,7 @@ class Rebuilder:
 
     def build(self) -> BuildResult:
         result = self.builder.build()
+        self.state.generation += 1
         self.report(result, self.builder.options.output)
         self.state.errors = tuple(p.format() for p in result.errors) or (
             () if result.ok else tuple(p.format() for p in result.warnings)
@@ -199,6 +231,7 @@ def serve(options: BuildOptions, host: str, port: int, report: Callable[[BuildRe
     state.base_path = base_path_of(options) or "/"
     options.output.mkdir(parents=True, exist_ok=True)
     server = PreviewServer(state)
+    hook_handshake(state)
     loop = ioloop.IOLoop.current()
     # Printed once the loop runs, so the address answers by the time anyone reads it.
     loop.add_callback(lambda: print(f"Serving on http://{host}:{port}{state.base_path} (Ctrl-C to stop)", flush=True))

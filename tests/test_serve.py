@@ -112,25 +112,25 @@ def test_an_edit_on_disk_shows_in_the_open_page(preview, page):
 
     page.goto(preview.url("companies/nio/"))
     expect(page.locator("h1")).to_contain_text("Nio")
-    page.wait_for_function("() => window.LiveReload !== undefined", timeout=10000)
+    page.wait_for_function("() => window.LiveReload !== undefined", timeout=20000)
     preview.edit("companies/nio.md", "## ", "Fresh words written while the page was open.\n\n## ")
-    expect(page.locator("main")).to_contain_text("Fresh words written while the page was open.", timeout=10000)
+    expect(page.locator("main")).to_contain_text("Fresh words written while the page was open.", timeout=20000)
 
 
 def test_broken_yaml_shows_an_overlay_and_fixing_it_restores_the_page(preview, page):
     from playwright.sync_api import expect
 
     page.goto(preview.url("companies/nio/"))
-    page.wait_for_function("() => window.LiveReload !== undefined", timeout=10000)
+    page.wait_for_function("() => window.LiveReload !== undefined", timeout=20000)
     good = (preview.content / "companies" / "nio.md").read_text("utf-8")
     preview.edit("companies/nio.md", "title: Nio", "title: [Nio <b>")
     overlay = page.locator("#briefing-errors")
-    expect(overlay).to_be_visible(timeout=10000)
+    expect(overlay).to_be_visible(timeout=20000)
     expect(overlay).to_contain_text(re.compile(r"content/companies/nio\.md:\d+: invalid YAML"))
     assert page.locator("#briefing-errors b").count() == 0  # the message is escaped
     assert (preview.root / "site" / "companies" / "nio" / "index.html").is_file()
     (preview.content / "companies" / "nio.md").write_text(good.replace("## ", "Fixed again.\n\n## ", 1), "utf-8")
-    expect(page.locator("main")).to_contain_text("Fixed again.", timeout=10000)
+    expect(page.locator("main")).to_contain_text("Fixed again.", timeout=20000)
     expect(overlay).to_have_count(0)
 
 
@@ -138,12 +138,12 @@ def test_a_new_brief_appears_on_the_open_home_page(preview, page):
     from playwright.sync_api import expect
 
     page.goto(preview.url())
-    page.wait_for_function("() => window.LiveReload !== undefined", timeout=10000)
+    page.wait_for_function("() => window.LiveReload !== undefined", timeout=20000)
     (preview.content / "companies" / "byd.md").write_text(
         "---\ntitle: BYD Auto\nsummary: Incumbent maker watching the new entrants.\nupdated: 2021-03-26\n---\nBYD and [[xiaomi]].\n",
         "utf-8",
     )
-    expect(page.locator("main")).to_contain_text("BYD Auto", timeout=10000)
+    expect(page.locator("main")).to_contain_text("BYD Auto", timeout=20000)
     page.goto(preview.url("companies/byd/"))
     expect(page.locator("h1")).to_contain_text("BYD Auto")
 
@@ -152,12 +152,12 @@ def test_several_quick_saves_end_in_the_current_page(preview, page):
     from playwright.sync_api import expect
 
     page.goto(preview.url("companies/xpeng/"))
-    page.wait_for_function("() => window.LiveReload !== undefined", timeout=10000)
+    page.wait_for_function("() => window.LiveReload !== undefined", timeout=20000)
     for n in range(5):
         preview.edit("companies/xpeng.md", "## ", f"Save number {n}.\n\n## ")
         preview.edit("companies/nio.md", "## ", f"Nio save {n}.\n\n## ")
         time.sleep(0.05)
-    expect(page.locator("main")).to_contain_text("Save number 4.", timeout=10000)
+    expect(page.locator("main")).to_contain_text("Save number 4.", timeout=20000)
     out = preview.root / "fresh"
     subprocess.run([sys.executable, str(REPO / "build.py"), "--content", "content", "--templates", "templates", "--output", str(out)], cwd=preview.root, check=True, capture_output=True)
     fresh = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != ".briefing-manifest.json"}
