@@ -28,8 +28,8 @@ from tornado import ioloop, web
 from .builder import Builder, BuildOptions, BuildResult
 from .settings import Settings
 
-POLL_SECONDS = 0.02
-SETTLE_SECONDS = 0.03
+POLL_SECONDS = 0.01
+SETTLE_SECONDS = 0.01
 
 
 class PreviewState:
@@ -235,7 +235,9 @@ def serve(options: BuildOptions, host: str, port: int, report: Callable[[BuildRe
     loop = ioloop.IOLoop.current()
     # Printed once the loop runs, so the address answers by the time anyone reads it.
     loop.add_callback(lambda: print(f"Serving on http://{host}:{port}{state.base_path} (Ctrl-C to stop)", flush=True))
-    ioloop.PeriodicCallback(rebuilder.poll, POLL_SECONDS * 1000).start()
+    # Polling costs about 3 us a file: poll small sites often, large ones less.
+    interval = POLL_SECONDS if len(rebuilder.stamp) < 500 else POLL_SECONDS * 2.5
+    ioloop.PeriodicCallback(rebuilder.poll, interval * 1000).start()
     try:
         server.serve(port=port, host=host, root=str(options.output), restart_delay=0)
     except KeyboardInterrupt:
