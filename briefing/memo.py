@@ -7,22 +7,14 @@ with; a body's text plus every company name autolinks and labels can use.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Callable, TypeVar
 
 from .markup import BodyConverter, Names, RenderedBody
 from .problems import Problem, Problems
+from .stamps import file_stamp
 
 T = TypeVar("T")
-
-
-def file_stamp(path: Path) -> tuple[int, int, int] | None:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return (info.st_mtime_ns, info.st_size, info.st_ino)
 
 
 class Memo:

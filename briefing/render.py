@@ -26,6 +26,7 @@ from .markup import SITE, RenderedBody
 from .model import Page, Site
 from .problems import ContentError, Problem, display_path
 from .settings import Settings
+from .stamps import tree_stamp
 
 STATIC = "static/"
 SITE_FILES = (("feed.xml", "feed.xml"), ("sitemap.xml", "sitemap.xml"), ("robots.txt", "robots.txt"))
@@ -108,7 +109,7 @@ class Renderer:
 
     def render(self, site: Site) -> dict[str, bytes]:
         """Every output file keyed by its path under the output folder; ContentError on template errors."""
-        stamp = folder_stamp(self.templates)
+        stamp = tree_stamp([self.templates])
         if stamp != self.stamp or self.env is None:
             self.env, self.stamp, self.memo, self.last_site_inputs = make_environment(self.templates), stamp, {}, None
         chrome = chrome_of(site)
@@ -173,17 +174,6 @@ def site_outline(site: Site) -> Site:
 
 def render_site(site: Site, templates: Path) -> dict[str, bytes]:
     return Renderer(templates).render(site)
-
-
-def folder_stamp(folder: Path) -> tuple:
-    """Names, sizes and modification times of every file under `folder`: changes when any file does."""
-    if not folder.is_dir():
-        return ()
-    return tuple(
-        (path.as_posix(), stat.st_mtime_ns, stat.st_size)
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and (stat := path.stat())
-    )
 
 
 def template_position(exc: BaseException, templates: Path) -> tuple[str, int]:

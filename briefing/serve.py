@@ -27,6 +27,7 @@ from tornado import ioloop, web
 
 from .builder import Builder, BuildOptions, BuildResult
 from .settings import Settings
+from .stamps import tree_stamp
 
 POLL_SECONDS = 0.01
 SETTLE_SECONDS = 0.01
@@ -68,30 +69,6 @@ def hook_handshake(state: PreviewState) -> None:
         reload_stale_page(handler, message, state)
 
     LiveReloadHandler.on_message = on_message
-
-
-def tree_stamp(folders: list[Path]) -> tuple:
-    """Every file's path, size and modification time under `folders`: changes when any file does."""
-    stamp = []
-    pending = [str(f) for f in folders if f.is_dir()]
-    while pending:
-        folder = pending.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append(entry.path)
-                else:
-                    info = entry.stat()
-                    stamp.append((entry.path, info.st_mtime_ns, info.st_size))
-            except OSError:
-                continue
-    return tuple(sorted(stamp))
 
 
 def resolve_request(state: PreviewState, request_path: str) -> Path | None:
