@@ -8,7 +8,6 @@ disk, so the preview server's rebuilds touch only what changed.
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ class BuildOptions:
     content: Path
     templates: Path
     output: Path
-    base_url: str | None = None
+    base_url: str | None = None  # overrides site.yml (the command line folds BRIEFING_BASE_URL into it)
     drafts: bool = False
     strict: bool = False
 
@@ -39,6 +38,7 @@ class BuildResult:
     rendered: int = 0
     report: WriteReport | None = None
     seconds: float = 0.0
+    base_path: str = ""
 
 
 class Builder:
@@ -56,8 +56,7 @@ class Builder:
             refused = check_output_folder(options.output, [(options.content, False), (options.templates, False), (Path.cwd(), True)])
             if refused:
                 raise ContentError(refused)
-            base_url = options.base_url or os.environ.get("BRIEFING_BASE_URL") or None
-            site = load_site(options.content, problems, base_url, options.drafts, memo=self.memo)
+            site = load_site(options.content, problems, options.base_url, options.drafts, memo=self.memo)
             if options.strict and problems.warnings:
                 raise ContentError([])
             files = self.renderer.render(site)
@@ -66,4 +65,5 @@ class Builder:
             errors = sorted(set(problems.errors) | set(exc.problems))
             return BuildResult(False, tuple(errors), tuple(problems.warnings), seconds=time.perf_counter() - started)
         self.on_disk = files
-        return BuildResult(True, (), tuple(problems.warnings), len(site.pages), self.renderer.rendered, report, time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        return BuildResult(True, (), tuple(problems.warnings), len(site.pages), self.renderer.rendered, report, seconds, site.settings.base_path)

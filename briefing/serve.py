@@ -13,7 +13,6 @@ import html
 import json
 import logging
 import mimetypes
-import os
 import sys
 import time
 from pathlib import Path
@@ -26,7 +25,8 @@ from livereload.watcher import Watcher
 from tornado import ioloop, web
 
 from .builder import Builder, BuildOptions, BuildResult
-from .settings import Settings
+from .problems import Problems
+from .settings import load_settings
 from .stamps import tree_stamp
 
 POLL_SECONDS = 0.01
@@ -181,6 +181,8 @@ class Rebuilder:
         result = self.builder.build()
         self.state.generation += 1
         self.report(result, self.builder.options.output)
+        if result.ok:
+            self.state.base_path = result.base_path
         self.state.errors = tuple(p.format() for p in result.errors) or (
             () if result.ok else tuple(p.format() for p in result.warnings)
         )
@@ -205,7 +207,8 @@ def serve(options: BuildOptions, host: str, port: int, report: Callable[[BuildRe
     state = PreviewState(options.output, "/")
     rebuilder = Rebuilder(builder, state, [options.content, options.templates], report)
     result = rebuilder.build()
-    state.base_path = base_path_of(options) or "/"
+    if not result.ok:
+        state.base_path = base_path_of(options)
     options.output.mkdir(parents=True, exist_ok=True)
     server = PreviewServer(state)
     hook_handshake(state)
@@ -220,18 +223,10 @@ def serve(options: BuildOptions, host: str, port: int, report: Callable[[BuildRe
     except KeyboardInterrupt:
         pass
     print("Stopped.", flush=True)
-    return 0 if result is not None else 1
+    return 0
 
 
-def base_path_of(options: BuildOptions) -> str | None:
-    """The base path of the site being previewed, read from its settings (or the override)."""
-    from .problems import Problems
-    from .settings import load_settings
-
-    if options.base_url:
-        return urlsplit(options.base_url if options.base_url.endswith("/") else options.base_url + "/").path
-    env = os.environ.get("BRIEFING_BASE_URL")
-    if env:
-        return urlsplit(env if env.endswith("/") else env + "/").path
-    settings: Settings | None = load_settings(options.content, Problems())
-    return settings.base_path if settings else None
+def base_path_of(options: BuildOptions) -> str:
+    """The base path to serve under when the site does not build: from the override or site.yml as far as it reads."""
+    settings = load_settings(options.content, Problems(), options.base_url)
+    return settings.base_path if settings else "/"

@@ -209,3 +209,15 @@ def test_a_symlink_inside_the_output_to_outside_is_not_followed(preview):
     response = connection.getresponse()
     assert response.status == 404
     assert b"root:" not in response.read()
+
+
+def test_a_new_base_url_in_site_yml_moves_the_served_site(preview):
+    preview.edit("site.yml", "https://example.github.io/ev-briefing/", "https://example.github.io/renamed/")
+    deadline = time.monotonic() + 20
+    status = None
+    while time.monotonic() < deadline and status != 200:
+        time.sleep(0.1)
+        connection = http.client.HTTPConnection("127.0.0.1", preview.port, timeout=10)
+        connection.request("GET", "/renamed/companies/nio/")
+        status = connection.getresponse().status
+    assert status == 200
