@@ -205,9 +205,10 @@ def build_site(documents: Documents, settings: Settings, problems: Problems, bui
     resolver = Resolver(refs, skipped_drafts, source_refs, problems, documents)
 
     bodies = convert_bodies(briefs, settings, memo or Memo())
-    home = convert_page(documents.index, settings, refs)
+    page_converter = BodyConverter(Names.build({}, {slug: r.title for slug, r in refs.items()}), autolink=False)
+    home = convert_page(documents.index, page_converter)
     descriptions = {
-        (taxonomy, page.slug): convert_page(page, settings, refs)
+        (taxonomy, page.slug): convert_page(page, page_converter)
         for taxonomy, pages in documents.term_pages.items()
         for page in pages
     }
@@ -280,11 +281,9 @@ def company_names(briefs: dict[str, Brief]) -> Names:
     )
 
 
-def convert_page(page: TextPage | None, settings: Settings, refs: dict[str, CompanyRef]) -> RenderedBody | None:
-    if page is None:
-        return None
-    names = Names.build({}, {slug: r.title for slug, r in refs.items()})
-    return BodyConverter(names, autolink=False).convert(page.body.text, page.body.first_line)
+def convert_page(page: TextPage | None, converter: BodyConverter) -> RenderedBody | None:
+    """index.md or a term description: wikilinks and citations, but no autolinks."""
+    return None if page is None else converter.convert(page.body.text, page.body.first_line)
 
 
 class Resolver:
