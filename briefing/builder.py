@@ -36,6 +36,7 @@ class BuildResult:
     warnings: tuple[Problem, ...]
     pages: int = 0
     rendered: int = 0
+    reused: int = 0  # files and bodies taken from the last build instead of read and converted again
     report: WriteReport | None = None
     seconds: float = 0.0
     base_path: str = ""
@@ -51,6 +52,7 @@ class Builder:
     def build(self) -> BuildResult:
         started = time.perf_counter()
         options = self.options
+        self.memo.hits = 0
         problems = Problems()
         try:
             refused = check_output_folder(options.output, [(options.content, False), (options.templates, False), (Path.cwd(), True)])
@@ -66,4 +68,4 @@ class Builder:
             return BuildResult(False, tuple(errors), tuple(problems.warnings), seconds=time.perf_counter() - started)
         self.on_disk = files
         seconds = time.perf_counter() - started
-        return BuildResult(True, (), tuple(problems.warnings), len(site.pages), self.renderer.rendered, report, seconds, site.settings.base_path)
+        return BuildResult(True, (), tuple(problems.warnings), len(site.pages), self.renderer.rendered, self.memo.hits, report, seconds, site.settings.base_path)

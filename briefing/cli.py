@@ -57,7 +57,7 @@ def report_build(result: BuildResult, output: Path) -> None:
     print_problems(list(result.errors) + list(result.warnings))
     if result.ok:
         report = result.report
-        print(f"built {result.pages} pages ({result.rendered} rendered): {report.written} files written, {report.unchanged} unchanged, {report.removed} removed in {result.seconds:.2f} s")
+        print(f"built {result.pages} pages ({result.rendered} rendered, {result.reused} files and bodies reused): {report.written} files written, {report.unchanged} unchanged, {report.removed} removed in {result.seconds:.2f} s")
     elif result.errors:
         print(f"build failed: {len(result.errors)} error(s); {output} is unchanged", file=sys.stderr)
     else:
