@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import fields
 from .fields import Field, FieldReader, PartialDate
@@ -17,9 +17,10 @@ from .problems import Problems, did_you_mean
 from .settings import Settings
 from .slugs import is_brief_slug, slugify
 from .sourcefiles import UnclosedFrontMatter, read_text, split_front_matter
+from .yamlsafe import YamlResult, load_yaml
+
 if TYPE_CHECKING:
     from .memo import Memo
-from .yamlsafe import YamlResult, load_yaml
 
 RELATION_TYPES = ("partner", "manufacturing", "supplier", "investor", "subsidiary", "competitor")
 CONFIDENCE = ("rumor", "reported", "confirmed")
@@ -170,7 +171,7 @@ class Documents:
     sources_file_failed: bool = False
 
 
-def read_documents(content: Path, settings: Settings, problems: Problems, memo: "Memo | None" = None) -> Documents:
+def read_documents(content: Path, settings: Settings, problems: Problems, memo: Memo | None = None) -> Documents:
     companies = content / "companies"
     if not companies.is_dir():
         problems.error(companies, 0, "is missing; create it and put one <slug>.md brief per company in it")
