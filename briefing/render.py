@@ -172,10 +172,6 @@ def site_outline(site: Site) -> Site:
     return dataclasses.replace(site, companies=companies, pages=pages)
 
 
-def render_site(site: Site, templates: Path) -> dict[str, bytes]:
-    return Renderer(templates).render(site)
-
-
 def template_position(exc: BaseException, templates: Path) -> tuple[str, int]:
     """The template file and line a rendering error came from, found in its traceback."""
     root = str(templates.resolve())

@@ -1,0 +1,59 @@
+"""Writing output: only changed files, stale files removed, foreign folders refused."""
+
+import json
+
+import pytest
+
+from briefing.problems import ContentError
+from briefing.writer import MANIFEST, check_output_folder, write_site
+
+
+def test_first_write_then_nothing_changed(tmp_path):
+    out = tmp_path / "site"
+    files = {"index.html": b"home", "companies/a/index.html": b"a"}
+    assert tuple(vars(write_site(files, out)).values()) == (2, 0, 0)
+    assert (out / "companies" / "a" / "index.html").read_bytes() == b"a"
+    assert json.loads((out / MANIFEST).read_text())["files"] == ["companies/a/index.html", "index.html"]
+    assert tuple(vars(write_site(files, out)).values()) == (0, 2, 0)
+
+
+def test_files_no_longer_made_are_removed_with_their_empty_folders(tmp_path):
+    out = tmp_path / "site"
+    write_site({"index.html": b"home", "companies/a/index.html": b"a"}, out)
+    report = write_site({"index.html": b"home, edited"}, out)
+    assert (report.written, report.removed) == (1, 1)
+    assert not (out / "companies").exists()
+
+
+def test_files_briefing_did_not_make_are_never_removed(tmp_path):
+    out = tmp_path / "site"
+    write_site({"index.html": b"home"}, out)
+    (out / "notes.txt").write_text("mine")
+    write_site({"other.html": b"x"}, out)
+    assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_a_manifest_naming_paths_outside_the_output_is_ignored(tmp_path):
+    out = tmp_path / "site"
+    write_site({"index.html": b"home"}, out)
+    (tmp_path / "precious.txt").write_text("keep")
+    (out / MANIFEST).write_text(json.dumps({"files": ["../precious.txt", "/etc/hostname", "index.html"]}))
+    write_site({"new.html": b"x"}, out)
+    assert (tmp_path / "precious.txt").read_text() == "keep"
+
+
+def test_a_foreign_non_empty_folder_is_refused(tmp_path):
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "thesis.docx").write_text("years of work")
+    with pytest.raises(ContentError):
+        write_site({"index.html": b"x"}, out)
+    assert [p.name for p in out.iterdir()] == ["thesis.docx"]
+
+
+def test_output_may_not_be_or_sit_inside_the_content_folder(tmp_path):
+    content = tmp_path / "content"
+    content.mkdir()
+    assert check_output_folder(content / "site", [(content, False)])
+    assert check_output_folder(tmp_path, [(content, False)])
+    assert check_output_folder(tmp_path / "site", [(content, False), (tmp_path, True)]) == []
