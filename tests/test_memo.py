@@ -1,6 +1,5 @@
 """The memo reuses a file's result only while the file and its inputs are unchanged."""
 
-import os
 
 from briefing.markup import Names
 from briefing.memo import Memo
