@@ -31,6 +31,31 @@ from .stamps import tree_stamp
 
 POLL_SECONDS = 0.01
 SETTLE_SECONDS = 0.01
+SOFT_RELOAD = "briefing-soft-reload"
+# A livereload.js plugin: on a content change it fetches the page again and swaps
+# in its body (keeping the scroll position, and much faster than a navigation);
+# stylesheet and template changes keep livereload's own reloads.
+SOFT_RELOAD_SCRIPT = b"""<script>(function () {
+  var latest = 0;
+  function SoftReload() {}
+  SoftReload.identifier = "briefing-soft-reload";
+  SoftReload.version = "1.0";
+  SoftReload.prototype.reload = function (path) {
+    if (path !== "%s") { return false; }
+    var mine = ++latest;
+    fetch(location.href, {cache: "no-store"}).then(function (response) { return response.text(); }).then(function (text) {
+      if (mine !== latest) { return; }
+      var fresh = new DOMParser().parseFromString(text, "text/html");
+      document.title = fresh.title;
+      document.body.replaceWith(fresh.body);
+    }).catch(function () { location.reload(); });
+    return true;
+  };
+  (function install() {
+    if (window.LiveReload && window.LiveReload.addPlugin) { window.LiveReload.addPlugin(SoftReload); }
+    else { setTimeout(install, 10); }
+  })();
+})();</script>""" % SOFT_RELOAD.encode()
 
 
 class PreviewState:
@@ -58,7 +83,7 @@ def reload_stale_page(handler: LiveReloadHandler, message: str, state: PreviewSt
     if isinstance(data, dict) and data.get("command") == "info" and isinstance(data.get("url"), str):
         path = urlsplit(data["url"]).path
         if state.served.get(path, state.generation) < state.generation:
-            handler.send_message({"command": "reload", "path": "*", "liveCSS": True, "liveImg": True})
+            handler.send_message({"command": "reload", "path": SOFT_RELOAD, "liveCSS": True, "liveImg": True})
 
 
 def hook_handshake(state: PreviewState) -> None:
@@ -132,8 +157,8 @@ class PreviewHandler(web.RequestHandler):
     def send(self, status: int, data: bytes, kind: str):
         if kind == "text/html":
             self.state.served[urlsplit(self.request.uri).path] = self.state.generation
-            if self.state.errors:
-                data = data.replace(b"</body>", error_overlay(self.state.errors) + b"</body>", 1)
+            overlay = error_overlay(self.state.errors) if self.state.errors else b""
+            data = data.replace(b"</body>", overlay + SOFT_RELOAD_SCRIPT + b"</body>", 1)
             kind += "; charset=utf-8"
         self.set_status(status)
         self.set_header("Content-Type", kind)
@@ -175,6 +200,7 @@ class Rebuilder:
         self.watched = watched
         self.report = report
         self.stamp = tree_stamp(watched)
+        self.changed: set[str] = set()
         self.changed_at: float | None = None
 
     def build(self) -> BuildResult:
@@ -193,13 +219,26 @@ class Rebuilder:
         stamp = tree_stamp(self.watched)
         now = time.monotonic()
         if stamp != self.stamp:
+            self.changed.update(entry[0] for entry in set(stamp) ^ set(self.stamp))
             self.stamp = stamp
             self.changed_at = now
             return
         if self.changed_at is not None and now - self.changed_at >= SETTLE_SECONDS:
             self.changed_at = None
             self.build()
-            LiveReloadHandler.reload_waiters("*")
+            LiveReloadHandler.reload_waiters(reload_path(self.changed, self.builder.options.templates))
+            self.changed = set()
+
+
+def reload_path(changed: set[str], templates: Path) -> str:
+    """What to tell open pages: swap in the new body, reload one stylesheet, or reload the whole page."""
+    template_root = str(templates.resolve())
+    in_templates = [p for p in changed if str(Path(p).resolve()).startswith(template_root)]
+    if not in_templates:
+        return SOFT_RELOAD
+    if len(changed) == 1 and in_templates[0].endswith(".css"):
+        return in_templates[0]  # livereload.js swaps just that stylesheet
+    return "*"
 
 
 def serve(options: BuildOptions, host: str, port: int, report: Callable[[BuildResult, Path], None]) -> int:

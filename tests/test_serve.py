@@ -221,3 +221,43 @@ def test_a_new_base_url_in_site_yml_moves_the_served_site(preview):
         connection.request("GET", "/renamed/companies/nio/")
         status = connection.getresponse().status
     assert status == 200
+
+
+def test_a_content_edit_swaps_the_page_body_without_navigating(preview, page):
+    from playwright.sync_api import expect
+
+    page.goto(preview.url("companies/nio/"))
+    page.wait_for_function("() => window.LiveReload !== undefined", timeout=20000)
+    page.evaluate("() => { window.stillTheSamePage = true; }")
+    preview.edit("companies/nio.md", "## ", "Swapped in place.\n\n## ")
+    expect(page.locator("main")).to_contain_text("Swapped in place.", timeout=20000)
+    assert page.evaluate("() => window.stillTheSamePage") is True
+
+
+def test_a_stylesheet_edit_applies_to_the_open_page(preview, page):
+    page.goto(preview.url("companies/nio/"))
+    page.wait_for_function("() => window.LiveReload !== undefined", timeout=20000)
+    css = preview.root / "templates" / "static" / "style.css"
+    css.write_text(css.read_text("utf-8") + "\nh1 { letter-spacing: 7px; }\n", "utf-8")
+    page.wait_for_function("() => getComputedStyle(document.querySelector('h1')).letterSpacing === '7px'", timeout=20000)
+
+
+def test_a_template_edit_reloads_the_page(preview, page):
+    from playwright.sync_api import expect
+
+    page.goto(preview.url("companies/nio/"))
+    page.wait_for_function("() => window.LiveReload !== undefined", timeout=20000)
+    template = preview.root / "templates" / "company.html"
+    template.write_text(template.read_text("utf-8").replace("{% endblock %}", "<p>Template changed.</p>{% endblock %}"), "utf-8")
+    expect(page.locator("main")).to_contain_text("Template changed.", timeout=20000)
+
+
+def test_reload_path_depends_on_what_changed(tmp_path):
+    from briefing.serve import SOFT_RELOAD, reload_path
+
+    templates = tmp_path / "templates"
+    css = str(templates / "static" / "style.css")
+    assert reload_path({str(tmp_path / "content" / "companies" / "nio.md")}, templates) == SOFT_RELOAD
+    assert reload_path({css}, templates) == css
+    assert reload_path({str(templates / "base.html")}, templates) == "*"
+    assert reload_path({css, str(tmp_path / "content" / "site.yml")}, templates) == "*"
