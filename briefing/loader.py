@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 
 from .documents import read_documents
-from .memo import Memo
-from .model import Site, build_site
+from .memo import LastBuild, Memo
+from .model import Site, build_site, with_new_bodies
 from .problems import ContentError, Problems
 from .settings import load_settings
 
@@ -30,8 +30,19 @@ def load_site(content: Path, problems: Problems, base_url: str | None = None, dr
     if settings is None:
         problems.raise_errors()
     documents = read_documents(content, settings, problems, memo)
-    site = build_site(documents, settings, problems, today or build_date(), drafts, memo)
+    date = today or build_date()
+    site = None
+    if memo is not None and memo.last is not None and not problems.errors:
+        site = with_new_bodies(memo.last, documents, settings, date, drafts, memo, problems)
+    if site is None:
+        first = len(problems.items)
+        site = build_site(documents, settings, problems, date, drafts, memo)
+        model_problems = tuple(problems.items[first:])
+    else:
+        model_problems = memo.last.problems
     problems.raise_errors()
+    if memo is not None:
+        memo.last = LastBuild(documents, site, drafts, model_problems)
     return site
 
 

@@ -7,14 +7,29 @@ with; a body's text plus every company name autolinks and labels can use.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from .markup import BodyConverter, Names, RenderedBody
 from .problems import Problem, Problems
 from .stamps import file_stamp
 
+if TYPE_CHECKING:
+    from .documents import Documents
+    from .model import Site
+
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class LastBuild:
+    """The documents and site of the last good build, and the problems its model stage reported."""
+
+    documents: "Documents"
+    site: "Site"
+    drafts: bool
+    problems: tuple[Problem, ...]
 
 
 class Memo:
@@ -24,6 +39,7 @@ class Memo:
         self.autolink: bool | None = None
         self.converter: BodyConverter | None = None
         self.bodies: dict[tuple[str, str, int], RenderedBody] = {}
+        self.last: LastBuild | None = None
         self.hits = 0
 
     def read(self, path: Path, inputs: tuple, problems: Problems, read: Callable[[Problems], T]) -> T:
@@ -59,3 +75,9 @@ class Memo:
             converted[key] = body
         self.bodies = converted
         return {slug: converted[(slug, *source)] for slug, source in bodies.items()}
+
+    def convert_one(self, slug: str, text: str, first_line: int) -> RenderedBody:
+        """One brief's body with the names of the last build (the caller knows they have not changed)."""
+        body = self.converter.convert(text, first_line, slug)
+        self.bodies[(slug, text, first_line)] = body
+        return body

@@ -16,7 +16,7 @@ from . import urls
 from .documents import RELATION_TYPES, Brief, Documents, Source, TextPage
 from .fields import PartialDate
 from .markup import BodyConverter, Names, RenderedBody
-from .memo import Memo
+from .memo import LastBuild, Memo
 from .problems import Problems, did_you_mean
 from .settings import Settings
 from .slugs import slugify
@@ -267,6 +267,56 @@ def build_site(documents: Documents, settings: Settings, problems: Problems, bui
     pages = declare_pages(site)
     check_unique_urls(pages, problems)
     return dataclasses.replace(site, pages=pages)
+
+
+def with_new_bodies(last: LastBuild, documents: Documents, settings: Settings, build_date: datetime.date, drafts: bool, memo: Memo, problems: Problems) -> Site | None:
+    """The last site with new brief bodies, when nothing else changed; None when a full build is needed.
+
+    Taken only when every changed brief kept its front-matter and its body kept
+    the same headings, links and citations: then every relation, backlink, term,
+    claim and warning of the last build still holds, and the cost is that of
+    the changed briefs alone.
+    """
+    site, before = last.site, last.documents
+    if (settings, build_date, drafts) != (site.settings, site.build_date, last.drafts):
+        return None
+    unchanged = ("sources", "index", "term_pages", "unreadable_briefs", "unreadable_sources", "sources_file_failed")
+    if any(getattr(documents, name) != getattr(before, name) for name in unchanged):
+        return None
+    old = {b.slug: b for b in before.briefs}
+    if old.keys() != {b.slug for b in documents.briefs} or memo.converter is None:
+        return None
+    companies = {c.slug: c for c in site.companies}
+    updated: dict[str, Company] = {}
+    for brief in documents.briefs:
+        previous = old[brief.slug]
+        if brief is previous:
+            continue
+        if dataclasses.replace(brief, body=previous.body) != previous:
+            return None
+        company = companies.get(brief.slug)
+        if company is None:
+            continue  # a draft this build leaves out
+        body = memo.convert_one(brief.slug, brief.body.text, brief.body.first_line)
+        if references_of(body) != references_of(company.body):
+            return None
+        updated[brief.slug] = dataclasses.replace(company, brief=brief, body=body)
+    problems.extend(last.problems)
+    if not updated:
+        return site
+    pages = tuple(dataclasses.replace(p, item=updated[p.item.slug]) if p.kind == "company" and p.item.slug in updated else p for p in site.pages)
+    return dataclasses.replace(site, companies=tuple(updated.get(c.slug, c) for c in site.companies), pages=pages)
+
+
+def references_of(body: RenderedBody) -> tuple:
+    """What of a body the rest of the site depends on: its anchors, links, citations and rejected links."""
+    return (
+        tuple(h.anchor for h in body.headings),
+        tuple((w.target, w.anchor) for w in body.wikilinks),
+        tuple(c.source_id for c in body.citations),
+        body.autolinks,
+        tuple(u.address for u in body.unsafe_links),
+    )
 
 
 def convert_bodies(briefs: dict[str, Brief], settings: Settings, memo: Memo) -> dict[str, RenderedBody]:

@@ -42,6 +42,9 @@ def test_incremental_builds_equal_fresh_builds_after_a_sequence_of_edits(workspa
     companies = content / "companies"
     steps = [
         lambda: edit(companies / "nio.md", "## ", "Nio adds a sentence here.\n\n## "),
+        lambda: edit(companies / "nio.md", "Nio adds a sentence here.", "Nio now links [[baidu]] and cites [@36kr-fast-track]."),
+        lambda: edit(companies / "baidu.md", "## ", "## A new heading\n\nText.\n\n## "),
+        lambda: edit(companies / "nio.md", "Nio now links", "Nio, edited again, links"),
         lambda: edit(companies / "xpeng.md", "title: XPeng", "title: XPeng Motors"),
         lambda: (companies / "byd.md").write_text(
             "---\ntitle: BYD\nsummary: Incumbent EV maker.\nupdated: 2021-03-20\npositioning: [Mass market]\n"
@@ -103,3 +106,19 @@ def test_a_new_citation_rerenders_the_site_wide_pages_too(workspace):
     assert result.rendered > 1
     sources = (workspace / "site" / "sources" / "index.html").read_text("utf-8")
     assert sources.count("companies/li-auto/#source-reuters-factory-talks") == 1
+
+
+def test_a_text_only_edit_keeps_every_other_company_record(workspace):
+    builder = Builder(BuildOptions(workspace / "content", workspace / "templates", workspace / "site"))
+    first = builder.build()
+    before = {c.slug: c for c in builder.memo.last.site.companies}
+    edit(workspace / "content" / "companies" / "li-auto.md", "## ", "Only words.\n\n## ")
+    second = builder.build()
+    assert second.ok
+    assert second.warnings == first.warnings and len(first.warnings) == 7  # the sample's stale briefs, still reported
+    after = {c.slug: c for c in builder.memo.last.site.companies}
+    assert [slug for slug in after if after[slug] is not before[slug]] == ["li-auto"]
+    edit(workspace / "content" / "companies" / "li-auto.md", "Only words.", "Words and a link to [[nio]].")
+    assert builder.build().ok
+    rebuilt = {c.slug: c for c in builder.memo.last.site.companies}
+    assert all(rebuilt[slug] is not after[slug] for slug in rebuilt)  # a new link: the whole model again
