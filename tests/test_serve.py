@@ -261,3 +261,14 @@ def test_reload_path_depends_on_what_changed(tmp_path):
     assert reload_path({css}, templates) == css
     assert reload_path({str(templates / "base.html")}, templates) == "*"
     assert reload_path({css, str(tmp_path / "content" / "site.yml")}, templates) == "*"
+
+
+def test_ctrl_c_stops_the_server_cleanly(tmp_path):
+    import signal
+
+    server = Preview(tmp_path)
+    server.process.send_signal(signal.SIGINT)
+    output, _ = server.process.communicate(timeout=20)
+    assert server.process.returncode == 0
+    assert "Stopped." in output
+    assert "Traceback" not in output
