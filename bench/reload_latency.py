@@ -99,7 +99,7 @@ def main() -> None:
     lines = [
         "# Edit-to-reload latency of `build.py serve`",
         "",
-        "Time from a brief written to disk to its new text visible in headless Chromium (the page reloaded by livereload).",
+        "Time from a brief written to disk to its new text visible in headless Chromium (livereload tells the page, which swaps in its new body).",
         "",
         f"- command: `{command}`",
         f"- machine: {platform.machine()}, {platform.system()} {platform.release()}, Python {platform.python_version()}, Chromium {version}",
