@@ -12,7 +12,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .loader import load_site
+from .buildcache import BuildRecord, inputs_digest, load_record, output_matches, save_record
+from .loader import build_date, load_site
 from .memo import Memo
 from .problems import ContentError, Problem, Problems
 from .render import Renderer
@@ -58,6 +59,14 @@ class Builder:
             refused = check_output_folder(options.output, [(options.content, False), (options.templates, False), (Path.cwd(), True)])
             if refused:
                 raise ContentError(refused)
+            digest = None
+            if self.memo.last is None:  # a fresh builder: the last build's record may show nothing changed
+                digest = inputs_digest(options.content, options.templates, repr((options, build_date())))
+                record = load_record(options.output)
+                if record and record.digest == digest and output_matches(options.output, record.files):
+                    report = WriteReport(0, len(record.files), 0)
+                    seconds = time.perf_counter() - started
+                    return BuildResult(True, (), record.warnings, record.pages, 0, 0, report, seconds, record.base_path)
             site = load_site(options.content, problems, options.base_url, options.drafts, memo=self.memo)
             if options.strict and problems.warnings:
                 raise ContentError([])
@@ -67,5 +76,8 @@ class Builder:
             errors = sorted(set(problems.errors) | set(exc.problems))
             return BuildResult(False, tuple(errors), tuple(problems.warnings), seconds=time.perf_counter() - started)
         self.on_disk = files
+        if digest is not None:
+            sizes = {name: len(data) for name, data in files.items()}
+            save_record(options.output, BuildRecord(digest, sizes, len(site.pages), site.settings.base_path, tuple(problems.warnings)))
         seconds = time.perf_counter() - started
         return BuildResult(True, (), tuple(problems.warnings), len(site.pages), self.renderer.rendered, self.memo.hits, report, seconds, site.settings.base_path)

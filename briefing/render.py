@@ -48,19 +48,21 @@ class Chrome:
     taxonomies: tuple[NavItem, ...]
 
 
-@dataclass(frozen=True)
 class PageContext:
     """What a template may call, bound to one page."""
 
-    settings: Settings
-    page: Page
-    absolute_links: bool = False  # 404.html is served at any depth, so it links from the base path
+    __slots__ = ("settings", "page", "absolute_links", "prefix")
+
+    def __init__(self, settings: Settings, page: Page, absolute_links: bool = False):
+        self.settings = settings
+        self.page = page
+        self.absolute_links = absolute_links  # 404.html is served at any depth, so it links from the base path
+        self.prefix = settings.base_path if absolute_links else urls.root_prefix(page.url)
 
     def url(self, target: str) -> str:
         """A link from this page to a site-relative URL ('' is home, 'companies/nio/', 'sources/#id')."""
-        if self.absolute_links:
-            return self.settings.base_path + quote(target, safe="/#")
-        return quote(urls.relative(self.page.url, target), safe="/#.")
+        link = self.prefix + target if self.absolute_links else urls.relative(self.page.url, target, self.prefix)
+        return link if link.isascii() else quote(link, safe="/#.")
 
     def static(self, path: str) -> str:
         return self.url(STATIC + path)
@@ -69,8 +71,7 @@ class PageContext:
         """A converted Markdown body with its site links made relative to this page."""
         if body is None:
             return Markup("")
-        prefix = self.settings.base_path if self.absolute_links else urls.root_prefix(self.page.url)
-        return Markup(body.html.replace(f'href="{SITE}', f'href="{prefix}'))
+        return Markup(body.html.replace(f'href="{SITE}', f'href="{self.prefix}'))
 
     def absolute(self, target: str) -> str:
         return self.settings.base_url + quote(target, safe="/#")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -37,3 +38,16 @@ def tree_stamp(folders: list[Path]) -> tuple:
             except OSError:
                 continue
     return tuple(sorted(stamp))
+
+
+def content_digest(folders: list[Path], extra: str = "") -> str:
+    """A digest of every file's path and bytes under `folders` (hidden ones skipped), and of `extra`."""
+    digest = hashlib.blake2b(extra.encode(), digest_size=20)
+    for path, _, _ in tree_stamp(folders):
+        digest.update(b"\0" + path.encode("utf-8", "surrogateescape") + b"\0")
+        try:
+            with open(path, "rb") as handle:
+                digest.update(handle.read())
+        except OSError:
+            digest.update(b"\1unreadable")
+    return digest.hexdigest()

@@ -34,10 +34,10 @@ def root_prefix(page_url: str) -> str:
     return "../" * page_url.count("/")
 
 
-def relative(page_url: str, target: str) -> str:
-    """A link from `page_url` to `target` that works under any base path."""
+def relative(page_url: str, target: str, prefix: str | None = None) -> str:
+    """A link from `page_url` to `target` that works under any base path (`prefix`: its root_prefix, if known)."""
     path, hash_, anchor = target.partition("#")
     if path == page_url:
         return f"#{anchor}" if hash_ else "./"
-    link = root_prefix(page_url) + path
+    link = (root_prefix(page_url) if prefix is None else prefix) + path
     return (link or "./") + (hash_ + anchor)

@@ -1,0 +1,100 @@
+"""The record of the last good build, kept in .briefing-cache/, so a build with nothing changed does nothing.
+
+The record holds a digest of everything a build reads: every byte of the
+content and templates, the options, the build date, and the versions of
+Briefing's own code and of the libraries that shape the output. When the
+digest matches and every output file is still there at its recorded size, the
+output is what a new build would write. A missing or damaged record is simply
+ignored: the build then runs in full.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from .problems import WARNING, Problem
+from .stamps import content_digest
+from .writer import MANIFEST
+
+CACHE_FOLDER = Path(".briefing-cache")
+ENGINE = Path(__file__).resolve().parent
+LIBRARIES = ("jinja2", "markdown", "pyyaml", "markupsafe")
+
+
+@dataclass(frozen=True)
+class BuildRecord:
+    digest: str
+    files: dict[str, int]
+    pages: int
+    base_path: str
+    warnings: tuple[Problem, ...]
+
+
+def library_versions() -> str:
+    versions = []
+    for name in LIBRARIES:
+        try:
+            versions.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name}=?")
+    return ";".join(versions)
+
+
+def inputs_digest(content: Path, templates: Path, settings_key: str) -> str:
+    """Everything that decides the output: the user's files, the options and date, and the engine itself."""
+    engine = hashlib.blake2b(digest_size=20)
+    for path in sorted(ENGINE.glob("*.py")):
+        engine.update(path.name.encode() + b"\0" + path.read_bytes())
+    return content_digest([content, templates], "\n".join((settings_key, library_versions(), engine.hexdigest())))
+
+
+def record_path(output: Path) -> Path:
+    key = hashlib.blake2b(str(output.resolve()).encode(), digest_size=8).hexdigest()
+    return CACHE_FOLDER / f"build-{key}.json"
+
+
+def load_record(output: Path) -> BuildRecord | None:
+    try:
+        data = json.loads(record_path(output).read_text("utf-8"))
+        return BuildRecord(
+            digest=str(data["digest"]),
+            files={str(name): int(size) for name, size in data["files"].items()},
+            pages=int(data["pages"]),
+            base_path=str(data["base_path"]),
+            warnings=tuple(Problem(str(p), int(line), str(message), WARNING) for p, line, message in data["warnings"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def save_record(output: Path, record: BuildRecord) -> None:
+    path = record_path(output)
+    data = {
+        "digest": record.digest,
+        "files": record.files,
+        "pages": record.pages,
+        "base_path": record.base_path,
+        "warnings": [[w.path, w.line, w.message] for w in record.warnings],
+    }
+    try:
+        path.parent.mkdir(exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(data), "utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs the next build its shortcut
+
+
+def output_matches(output: Path, files: dict[str, int]) -> bool:
+    """Every file of the record is in the output at its recorded size, and the manifest lists exactly them."""
+    try:
+        if sorted(json.loads((output / MANIFEST).read_text("utf-8"))["files"]) != sorted(files):
+            return False
+        return all(os.stat(output / name).st_size == size for name, size in files.items())
+    except (OSError, ValueError, KeyError, TypeError):
+        return False

@@ -1,0 +1,68 @@
+"""The record of the last build: a build with nothing changed does nothing, anything changed builds."""
+
+import os
+import shutil
+
+import pytest
+
+from briefing.buildcache import record_path
+from briefing.builder import Builder, BuildOptions
+from helpers import REPO
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    shutil.copytree(REPO / "content", tmp_path / "content")
+    shutil.copytree(REPO / "templates", tmp_path / "templates")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def build(**changes):
+    from pathlib import Path
+
+    options = dict(content=Path("content"), templates=Path("templates"), output=Path("site"))
+    return Builder(BuildOptions(**{**options, **changes})).build()
+
+
+def test_nothing_changed_renders_and_writes_nothing_but_still_warns(workspace):
+    first = build()
+    second = build()
+    assert first.rendered > 20 and second.rendered == 0
+    assert (second.report.written, second.report.unchanged) == (0, first.report.written)
+    assert second.warnings == first.warnings and len(second.warnings) == 7
+    assert second.pages == first.pages
+
+
+@pytest.mark.parametrize("change", [
+    lambda root: (root / "content" / "companies" / "nio.md").write_text((root / "content" / "companies" / "nio.md").read_text() + "\nMore.\n"),
+    lambda root: (root / "templates" / "static" / "style.css").write_text("body{}"),
+    lambda root: (root / "content" / "positioning" / "luxury.md").rename(root / "content" / "positioning" / "luxury-cars.md"),
+    lambda root: (root / "site" / "companies" / "nio" / "index.html").unlink(),
+    lambda root: (root / "site" / "index.html").write_text("edited by hand"),
+    lambda root: record_path(root / "site").write_text("{not json"),
+])
+def test_any_change_builds_again_and_gives_a_fresh_build(workspace, change):
+    build()
+    change(workspace)
+    again = build()
+    assert again.ok and again.rendered > 0
+    fresh = build(output=workspace / "fresh")
+    for path in (workspace / "fresh").rglob("*"):
+        if path.is_file() and path.name != ".briefing-manifest.json":
+            assert (workspace / "site" / path.relative_to(workspace / "fresh")).read_bytes() == path.read_bytes()
+    assert fresh.ok
+
+
+def test_other_options_are_other_builds(workspace):
+    build()
+    assert build(base_url="https://example.org/other/").rendered > 0
+    assert build(drafts=True).rendered > 0
+
+
+def test_a_new_build_date_builds_again(workspace, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1617235200")  # 2021-04-01: nothing is stale yet
+    assert len(build().warnings) == 0
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(1617235200 + 200 * 86400))
+    later = build()
+    assert later.rendered > 0 and len(later.warnings) == 7
