@@ -1,6 +1,5 @@
 """The record of the last build: a build with nothing changed does nothing, anything changed builds."""
 
-import os
 import shutil
 
 import pytest
