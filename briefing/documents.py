@@ -9,18 +9,16 @@ import datetime
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from . import fields
 from .fields import Field, FieldReader, PartialDate
+from .memo import Memo
 from .problems import Problems, did_you_mean
 from .settings import Settings
 from .slugs import is_brief_slug, slugify
 from .sourcefiles import UnclosedFrontMatter, read_text, split_front_matter
 from .yamlsafe import YamlResult, load_yaml
 
-if TYPE_CHECKING:
-    from .memo import Memo
 
 RELATION_TYPES = ("partner", "manufacturing", "supplier", "investor", "subsidiary", "competitor")
 CONFIDENCE = ("rumor", "reported", "confirmed")
@@ -176,11 +174,10 @@ def read_documents(content: Path, settings: Settings, problems: Problems, memo: 
     if not companies.is_dir():
         problems.error(companies, 0, "is missing; create it and put one <slug>.md brief per company in it")
     schema = brief_schema(settings.taxonomies)
-    remember = memo.read if memo else (lambda path, inputs, problems, read: read(problems))
-    read = {
-        path.stem: remember(path, settings.taxonomies, problems, lambda own: read_brief(path, content, schema, settings, own))
-        for path in markdown_files(companies, problems, "brief")
-    }
+    memo = memo or Memo()
+    paths = markdown_files(companies, problems, "brief")
+    parsed = memo.read_all(paths, settings.taxonomies, problems, lambda path, own: read_brief(path, content, schema, settings, own))
+    read = {path.stem: brief for path, brief in zip(paths, parsed)}
     briefs = tuple(brief for brief in read.values() if brief is not None)
     index_path = content / "index.md"
     index = read_text_page(index_path, content, problems) if index_path.is_file() else None

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, TypeVar
 
 from .markup import BodyConverter, Names, RenderedBody
+from .parallel import parallel_map
 from .problems import Problem, Problems
 from .stamps import file_stamp
 
@@ -42,20 +43,28 @@ class Memo:
         self.last: LastBuild | None = None
         self.hits = 0
 
-    def read(self, path: Path, inputs: tuple, problems: Problems, read: Callable[[Problems], T]) -> T:
-        """`read(problems)` for this file, or its remembered result and problems."""
-        stamp = file_stamp(path)
-        remembered = self.files.get(path)
-        if stamp is not None and remembered is not None and remembered[0] == stamp and remembered[1] == inputs:
-            problems.extend(remembered[3])
-            self.hits += 1
-            return remembered[2]
-        own = Problems()
-        value = read(own)
-        problems.extend(own.items)
-        if stamp is not None:
-            self.files[path] = (stamp, inputs, value, own.items)
-        return value
+    def read_all(self, paths: list[Path], inputs: tuple, problems: Problems, read: Callable[[Path, Problems], T]) -> list[T]:
+        """`read(path, problems)` for each file (in worker processes when many), or its remembered result and problems."""
+        stamps = [file_stamp(path) for path in paths]
+        missing = [
+            index for index, (path, stamp) in enumerate(zip(paths, stamps))
+            if stamp is None or (remembered := self.files.get(path)) is None or remembered[:2] != (stamp, inputs)
+        ]
+        self.hits += len(paths) - len(missing)
+
+        def read_one(index: int) -> tuple[T, list[Problem]]:
+            own = Problems()
+            return read(paths[index], own), own.items
+
+        for index, (value, own) in zip(missing, parallel_map(read_one, missing)):
+            self.files[paths[index]] = (stamps[index], inputs, value, own)
+        self.files = {path: self.files[path] for path in paths}  # forget deleted files
+        results = []
+        for path in paths:
+            _, _, value, own = self.files[path]
+            problems.extend(own)
+            results.append(value)
+        return results
 
     def convert_all(self, names: Names, autolink: bool, bodies: dict[str, tuple[str, int]]) -> dict[str, RenderedBody]:
         """slug -> converted body, converting only bodies (or names) that changed since the last build."""
@@ -63,16 +72,13 @@ class Memo:
             self.names, self.autolink = names, autolink
             self.converter = BodyConverter(names, autolink=autolink)
             self.bodies = {}
-        converted = {}
-        remembered = self.bodies
-        for slug, (text, first_line) in bodies.items():
-            key = (slug, text, first_line)
-            body = remembered.get(key)
-            if body is None:
-                body = self.converter.convert(text, first_line, slug)
-            else:
-                self.hits += 1
-            converted[key] = body
+        keys = [(slug, text, first_line) for slug, (text, first_line) in bodies.items()]
+        missing = [key for key in keys if key not in self.bodies]
+        self.hits += len(keys) - len(missing)
+        convert = self.converter.convert
+        fresh = parallel_map(lambda index: convert(missing[index][1], missing[index][2], missing[index][0]), range(len(missing)))
+        converted = {key: self.bodies.get(key) for key in keys}
+        converted.update(zip(missing, fresh))
         self.bodies = converted
         return {slug: converted[(slug, *source)] for slug, source in bodies.items()}
 

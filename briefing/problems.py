@@ -32,6 +32,9 @@ class ContentError(Exception):
         self.problems = sorted(problems)
         super().__init__("\n".join(p.format() for p in self.problems))
 
+    def __reduce__(self):  # so an error raised in a worker process arrives whole
+        return (ContentError, (self.problems,))
+
 
 class Problems:
     """A collector passed through the stages; nothing is raised until `raise_errors`."""

@@ -16,6 +16,7 @@ import datetime
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 from urllib.parse import quote
 
 import jinja2
@@ -24,6 +25,7 @@ from markupsafe import Markup
 from . import urls
 from .markup import SITE, RenderedBody
 from .model import Page, Site
+from .parallel import parallel_map
 from .problems import ContentError, Problem, display_path
 from .settings import Settings
 from .stamps import tree_stamp
@@ -108,8 +110,11 @@ class Renderer:
         self.last_site_inputs: object = None
         self.rendered = 0
 
-    def render(self, site: Site) -> dict[str, bytes]:
-        """Every output file keyed by its path under the output folder; ContentError on template errors."""
+    def render(self, site: Site, progress: Callable[[int, int], None] | None = None) -> dict[str, bytes]:
+        """Every output file keyed by its path under the output folder; ContentError on template errors.
+
+        `progress(done, total)` hears how many of the pages to render are done.
+        """
         stamp = tree_stamp([self.templates])
         if stamp != self.stamp or self.env is None:
             self.env, self.stamp, self.memo, self.last_site_inputs = make_environment(self.templates), stamp, {}, None
@@ -117,20 +122,34 @@ class Renderer:
         outline = site_outline(site)
         site_inputs = (chrome, outline.home, outline.companies, outline.taxonomies, outline.events, outline.sources)
         site_changed = site_inputs != self.last_site_inputs
-        self.rendered = 0
+        jobs = [
+            Job(urls.output_file(p.url), p, f"{p.kind}.html", (chrome, p.item) if p.item is not None else None, chrome if p.item is not None else outline)
+            for p in site.pages
+        ]
+        jobs += [Job(name, Page(name, name, name), template, None, outline) for name, template in SITE_FILES]
+        jobs.append(Job("404.html", Page("404.html", "404", "Page not found"), "404.html", (chrome,), chrome, absolute_links=True))
         files: dict[str, bytes] = {}
-        try:
-            for page in site.pages:
-                inputs = (chrome, page.item) if page.item is not None else None
-                files[urls.output_file(page.url)] = self.page(page, f"{page.kind}.html", inputs, outline if inputs is None else chrome, site_changed, settings=site.settings)
-            for name, template in SITE_FILES:
-                files[name] = self.page(Page(name, name, name), template, None, outline, site_changed, settings=site.settings)
-            files["404.html"] = self.page(Page("404.html", "404", "Page not found"), "404.html", (chrome,), chrome, site_changed, site.settings, absolute_links=True)
-        except jinja2.TemplateSyntaxError as exc:
-            raise ContentError([Problem(display_path(self.templates / (exc.name or "?")), exc.lineno or 0, f"template error: {exc.message}")]) from None
-        except (jinja2.TemplateError, TypeError, AttributeError, ValueError, KeyError) as exc:
-            path, line = template_position(exc, self.templates)
-            raise ContentError([Problem(path, line, f"template error: {exc}")]) from None
+        needed = []
+        for job in jobs:
+            remembered = self.memo.get(job.name)
+            if remembered is not None and (remembered[0] == job.inputs if job.inputs is not None else not site_changed):
+                files[job.name] = remembered[1]
+            else:
+                needed.append(job)
+        done = 0
+
+        def advance(count: int) -> None:
+            nonlocal done
+            done += count
+            if progress:
+                progress(done, len(needed))
+
+        # Workers get indexes, not jobs: each already holds the jobs (forked), so only bytes travel back.
+        rendered = parallel_map(lambda index: self.render_job(needed[index], site.settings), range(len(needed)), advance)
+        for job, data in zip(needed, rendered):
+            self.memo[job.name] = (job.inputs, data)
+            files[job.name] = data
+        self.rendered = len(needed)
         self.last_site_inputs = site_inputs
         files[".nojekyll"] = b""
         if site.settings.cname:
@@ -138,27 +157,39 @@ class Renderer:
         files.update(static_files(self.templates))
         return files
 
-    def page(self, page: Page, template: str, inputs, view, site_changed: bool, settings: Settings, absolute_links: bool = False) -> bytes:
-        remembered = self.memo.get(page.url)
-        if remembered is not None and (remembered[0] == inputs if inputs is not None else not site_changed):
-            return remembered[1]
-        context = PageContext(settings, page, absolute_links)
-        text = self.env.get_template(template).render(
-            site=view,
-            settings=settings,
-            page=page,
-            item=page.item,
-            url=context.url,
-            static=context.static,
-            html=context.html,
-            absolute=context.absolute,
-            canonical=context.absolute(page.url),
-            iso_date=iso_date,
-        )
-        data = text.encode("utf-8")
-        self.memo[page.url] = (inputs, data)
-        self.rendered += 1
-        return data
+    def render_job(self, job: "Job", settings: Settings) -> bytes:
+        context = PageContext(settings, job.page, job.absolute_links)
+        try:
+            text = self.env.get_template(job.template).render(
+                site=job.view,
+                settings=settings,
+                page=job.page,
+                item=job.page.item,
+                url=context.url,
+                static=context.static,
+                html=context.html,
+                absolute=context.absolute,
+                canonical=context.absolute(job.page.url),
+                iso_date=iso_date,
+            )
+        except jinja2.TemplateSyntaxError as exc:
+            raise ContentError([Problem(display_path(self.templates / (exc.name or "?")), exc.lineno or 0, f"template error: {exc.message}")]) from None
+        except (jinja2.TemplateError, TypeError, AttributeError, ValueError, KeyError) as exc:
+            path, line = template_position(exc, self.templates)
+            raise ContentError([Problem(path, line, f"template error: {exc}")]) from None
+        return text.encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One output file to render: its name, page, template, what it depends on, and the `site` it sees."""
+
+    name: str
+    page: Page
+    template: str
+    inputs: object  # None: depends on the whole site
+    view: object
+    absolute_links: bool = False
 
 
 def site_outline(site: Site) -> Site:

@@ -1,8 +1,10 @@
 """The memo reuses a file's result only while the file and its inputs are unchanged."""
 
+import os
 
 from briefing.markup import Names
 from briefing.memo import Memo
+from briefing.parallel import worker_count
 from briefing.problems import Problems
 
 
@@ -11,20 +13,33 @@ def test_a_file_is_read_again_only_after_it_changes(tmp_path):
     path.write_text("one")
     memo, calls = Memo(), []
 
-    def read(problems):
-        calls.append(path.read_text())
-        problems.error(path, 1, "an error that must be reported every time")
+    def read(read_path, problems):
+        calls.append(read_path.read_text())
+        problems.error(read_path, 1, "an error that must be reported every time")
         return calls[-1]
 
     for _ in range(2):
         problems = Problems()
-        assert memo.read(path, ("t",), problems, read) == "one"
+        assert memo.read_all([path], ("t",), problems, read) == ["one"]
         assert len(problems.errors) == 1
     assert calls == ["one"]
     path.write_text("two, longer")
-    assert memo.read(path, ("t",), Problems(), read) == "two, longer"
-    assert memo.read(path, ("other taxonomies",), Problems(), read) == "two, longer"
+    assert memo.read_all([path], ("t",), Problems(), read) == ["two, longer"]
+    assert memo.read_all([path], ("other taxonomies",), Problems(), read) == ["two, longer"]
     assert len(calls) == 3
+
+
+def test_many_files_are_read_in_worker_processes_in_order(tmp_path):
+    paths = []
+    for n in range(300):
+        path = tmp_path / f"{n:03d}.md"
+        path.write_text(str(n))
+        paths.append(path)
+    problems = Problems()
+    values = Memo().read_all(paths, (), problems, lambda p, own: (os.getpid(), int(p.read_text())))
+    assert [v for _, v in values] == list(range(300))
+    if worker_count() > 1:
+        assert os.getpid() not in {pid for pid, _ in values}
 
 
 def test_bodies_are_converted_again_when_the_names_change():
