@@ -15,6 +15,7 @@ from pathlib import Path
 from .buildcache import BuildRecord, inputs_digest, load_record, output_matches, save_record
 from .loader import build_date, load_site
 from .memo import Memo
+from .parallel import Progress
 from .problems import ContentError, Problem, Problems
 from .render import Renderer
 from .writer import WriteReport, check_output_folder, write_site
@@ -44,10 +45,11 @@ class BuildResult:
 
 
 class Builder:
-    def __init__(self, options: BuildOptions):
+    def __init__(self, options: BuildOptions, progress: Progress | None = None):
         self.options = options
         self.renderer = Renderer(options.templates)
         self.memo = Memo()
+        self.memo.progress = self.progress = progress
         self.on_disk: dict[str, bytes] = {}
 
     def build(self) -> BuildResult:
@@ -70,7 +72,7 @@ class Builder:
             site = load_site(options.content, problems, options.base_url, options.drafts, memo=self.memo)
             if options.strict and problems.warnings:
                 raise ContentError([])
-            files = self.renderer.render(site)
+            files = self.renderer.render(site, self.progress)
             report = write_site(files, options.output, self.on_disk)
         except ContentError as exc:
             errors = sorted(set(problems.errors) | set(exc.problems))

@@ -10,6 +10,9 @@ from pathlib import Path
 from .builder import Builder, BuildOptions, BuildResult
 from .loader import load_site
 from .problems import ContentError, Problem, Problems
+from .progress import terminal_progress
+
+PROGRESS = terminal_progress()
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -54,6 +57,8 @@ def options_from(args: argparse.Namespace) -> BuildOptions:
 
 
 def report_build(result: BuildResult, output: Path) -> None:
+    if PROGRESS is not None:
+        PROGRESS.clear()
     print_problems(list(result.errors) + list(result.warnings))
     if result.ok:
         report = result.report
@@ -65,7 +70,7 @@ def report_build(result: BuildResult, output: Path) -> None:
 
 
 def build(args: argparse.Namespace) -> int:
-    result = Builder(options_from(args)).build()
+    result = Builder(options_from(args), PROGRESS).build()
     report_build(result, args.output)
     return 0 if result.ok else 1
 
@@ -73,7 +78,7 @@ def build(args: argparse.Namespace) -> int:
 def serve(args: argparse.Namespace) -> int:
     from .serve import serve as run_server
 
-    return run_server(options_from(args), args.host, args.port, report_build)
+    return run_server(options_from(args), args.host, args.port, report_build, PROGRESS)
 
 
 def main(argv: list[str] | None = None) -> int:

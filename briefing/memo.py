@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, TypeVar
 
 from .markup import BodyConverter, Names, RenderedBody
-from .parallel import parallel_map
+from .parallel import Progress, counter, parallel_map
 from .problems import Problem, Problems
 from .stamps import file_stamp
 
@@ -42,6 +42,7 @@ class Memo:
         self.bodies: dict[tuple[str, str, int], RenderedBody] = {}
         self.last: LastBuild | None = None
         self.hits = 0
+        self.progress: Progress | None = None  # set by the builder that wants to hear
 
     def read_all(self, paths: list[Path], inputs: tuple, problems: Problems, read: Callable[[Path, Problems], T]) -> list[T]:
         """`read(path, problems)` for each file (in worker processes when many), or its remembered result and problems."""
@@ -56,7 +57,7 @@ class Memo:
             own = Problems()
             return read(paths[index], own), own.items
 
-        for index, (value, own) in zip(missing, parallel_map(read_one, missing)):
+        for index, (value, own) in zip(missing, parallel_map(read_one, missing, counter(self.progress, "reading", len(missing)))):
             self.files[paths[index]] = (stamps[index], inputs, value, own)
         self.files = {path: self.files[path] for path in paths}  # forget deleted files
         results = []
@@ -76,7 +77,7 @@ class Memo:
         missing = [key for key in keys if key not in self.bodies]
         self.hits += len(keys) - len(missing)
         convert = self.converter.convert
-        fresh = parallel_map(lambda index: convert(missing[index][1], missing[index][2], missing[index][0]), range(len(missing)))
+        fresh = parallel_map(lambda index: convert(missing[index][1], missing[index][2], missing[index][0]), range(len(missing)), counter(self.progress, "converting", len(missing)))
         converted = {key: self.bodies.get(key) for key in keys}
         converted.update(zip(missing, fresh))
         self.bodies = converted

@@ -22,6 +22,23 @@ def _run_chunk(chunk: Sequence) -> list:
     return [_function(item) for item in chunk]
 
 
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+def counter(progress: Progress | None, stage: str, total: int) -> Callable[[int], None] | None:
+    """An advance(count) for parallel_map that reports running totals of `stage` to `progress`."""
+    if progress is None or total == 0:
+        return None
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        progress(stage, done, total)
+
+    return advance
+
+
 def worker_count() -> int:
     try:
         return len(os.sched_getaffinity(0))

@@ -16,7 +16,6 @@ import datetime
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 from urllib.parse import quote
 
 import jinja2
@@ -25,7 +24,7 @@ from markupsafe import Markup
 from . import urls
 from .markup import SITE, RenderedBody
 from .model import Page, Site
-from .parallel import parallel_map
+from .parallel import Progress, counter, parallel_map
 from .problems import ContentError, Problem, display_path
 from .settings import Settings
 from .stamps import tree_stamp
@@ -110,11 +109,8 @@ class Renderer:
         self.last_site_inputs: object = None
         self.rendered = 0
 
-    def render(self, site: Site, progress: Callable[[int, int], None] | None = None) -> dict[str, bytes]:
-        """Every output file keyed by its path under the output folder; ContentError on template errors.
-
-        `progress(done, total)` hears how many of the pages to render are done.
-        """
+    def render(self, site: Site, progress: Progress | None = None) -> dict[str, bytes]:
+        """Every output file keyed by its path under the output folder; ContentError on template errors."""
         stamp = tree_stamp([self.templates])
         if stamp != self.stamp or self.env is None:
             self.env, self.stamp, self.memo, self.last_site_inputs = make_environment(self.templates), stamp, {}, None
@@ -136,16 +132,8 @@ class Renderer:
                 files[job.name] = remembered[1]
             else:
                 needed.append(job)
-        done = 0
-
-        def advance(count: int) -> None:
-            nonlocal done
-            done += count
-            if progress:
-                progress(done, len(needed))
-
         # Workers get indexes, not jobs: each already holds the jobs (forked), so only bytes travel back.
-        rendered = parallel_map(lambda index: self.render_job(needed[index], site.settings), range(len(needed)), advance)
+        rendered = parallel_map(lambda index: self.render_job(needed[index], site.settings), range(len(needed)), counter(progress, "rendering", len(needed)))
         for job, data in zip(needed, rendered):
             self.memo[job.name] = (job.inputs, data)
             files[job.name] = data

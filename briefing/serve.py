@@ -25,6 +25,7 @@ from livereload.watcher import Watcher
 from tornado import ioloop, web
 
 from .builder import Builder, BuildOptions, BuildResult
+from .parallel import Progress
 from .problems import Problems
 from .settings import load_settings
 from .stamps import tree_stamp
@@ -241,8 +242,8 @@ def reload_path(changed: set[str], templates: Path) -> str:
     return "*"
 
 
-def serve(options: BuildOptions, host: str, port: int, report: Callable[[BuildResult, Path], None]) -> int:
-    builder = Builder(options)
+def serve(options: BuildOptions, host: str, port: int, report: Callable[[BuildResult, Path], None], progress: Progress | None = None) -> int:
+    builder = Builder(options, progress)
     state = PreviewState(options.output, "/")
     rebuilder = Rebuilder(builder, state, [options.content, options.templates], report)
     result = rebuilder.build()
