@@ -8,6 +8,7 @@ disk, so the preview server's rebuilds touch only what changed.
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,17 @@ class Builder:
         self.on_disk: dict[str, bytes] = {}
 
     def build(self) -> BuildResult:
+        # A build makes many long-lived objects and few reference cycles: the collector's
+        # passes over them cost about a tenth of the time and free next to nothing.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self.build_once()
+        finally:
+            if collecting:
+                gc.enable()
+
+    def build_once(self) -> BuildResult:
         started = time.perf_counter()
         options = self.options
         self.memo.hits = 0
