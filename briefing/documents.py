@@ -6,6 +6,7 @@ Nothing here looks across files; cross-references are the site model's job.
 from __future__ import annotations
 
 import datetime
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -176,7 +177,7 @@ def read_documents(content: Path, settings: Settings, problems: Problems, memo: 
     schema = brief_schema(settings.taxonomies)
     memo = memo or Memo()
     paths = markdown_files(companies, problems, "brief")
-    parsed = memo.read_all(paths, settings.taxonomies, problems, lambda path, own: read_brief(path, content, schema, settings, own))
+    parsed = memo.read_all("briefs", paths, settings.taxonomies, problems, lambda path, own: read_brief(path, content, schema, settings, own))
     read = {path.stem: brief for path, brief in zip(paths, parsed)}
     briefs = tuple(brief for brief in read.values() if brief is not None)
     index_path = content / "index.md"
@@ -190,7 +191,11 @@ def read_documents(content: Path, settings: Settings, problems: Problems, memo: 
         for taxonomy in settings.taxonomies
     }
     check_unknown_folders(content, settings, problems)
-    sources, unreadable_sources, sources_file_failed = read_sources(content, problems)
+    sources_path = content / "sources.yml"
+    sources, unreadable_sources, sources_file_failed = (
+        memo.read_all("sources", [sources_path], (), problems, lambda path, own: read_sources(content, own))[0]
+        if sources_path.is_file() else ((), frozenset(), False)
+    )
     return Documents(
         briefs, sources, index, term_pages,
         unreadable_briefs=frozenset(slug for slug, brief in read.items() if brief is None),
@@ -203,16 +208,17 @@ def markdown_files(folder: Path, problems: Problems, what: str) -> list[Path]:
     if not folder.is_dir():
         return []
     found = []
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith("."):
-            continue
-        if path.suffix != ".md" or not path.is_file():
-            problems.error(path, 0, f"is not a {what}: put only <slug>.md files in {folder.name}/")
-        elif not is_brief_slug(path.stem):
-            suggestion = slugify(path.stem) or "name"
-            problems.error(path, 0, f"file name '{path.stem}' is not a valid slug; use lowercase letters, digits and hyphens, e.g. '{suggestion}.md'")
+    with os.scandir(folder) as entries:  # scandir knows file types without a stat each
+        named = sorted((entry.name, entry.is_file()) for entry in entries if not entry.name.startswith("."))
+    for name, is_file in named:
+        stem, dot, suffix = name.rpartition(".")
+        if not is_file or (dot + suffix) != ".md":
+            problems.error(folder / name, 0, f"is not a {what}: put only <slug>.md files in {folder.name}/")
+        elif not is_brief_slug(stem):
+            suggestion = slugify(stem) or "name"
+            problems.error(folder / name, 0, f"file name '{stem}' is not a valid slug; use lowercase letters, digits and hyphens, e.g. '{suggestion}.md'")
         else:
-            found.append(path)
+            found.append(folder / name)
     return found
 
 

@@ -35,7 +35,7 @@ class LastBuild:
 
 class Memo:
     def __init__(self) -> None:
-        self.files: dict[Path, tuple[object, tuple, T, list[Problem]]] = {}
+        self.files: dict[str, dict[Path, tuple[object, tuple, T, list[Problem]]]] = {}
         self.names: Names | None = None
         self.autolink: bool | None = None
         self.converter: BodyConverter | None = None
@@ -44,12 +44,16 @@ class Memo:
         self.hits = 0
         self.progress: Progress | None = None  # set by the builder that wants to hear
 
-    def read_all(self, paths: list[Path], inputs: tuple, problems: Problems, read: Callable[[Path, Problems], T]) -> list[T]:
-        """`read(path, problems)` for each file (in worker processes when many), or its remembered result and problems."""
+    def read_all(self, kind: str, paths: list[Path], inputs: tuple, problems: Problems, read: Callable[[Path, Problems], T]) -> list[T]:
+        """`read(path, problems)` for each file (in worker processes when many), or its remembered result and problems.
+
+        Files of one `kind` (briefs, sources) are remembered together; those no longer listed are forgotten.
+        """
+        remembered_files = self.files.setdefault(kind, {})
         stamps = [file_stamp(path) for path in paths]
         missing = [
             index for index, (path, stamp) in enumerate(zip(paths, stamps))
-            if stamp is None or (remembered := self.files.get(path)) is None or remembered[:2] != (stamp, inputs)
+            if stamp is None or (remembered := remembered_files.get(path)) is None or remembered[:2] != (stamp, inputs)
         ]
         self.hits += len(paths) - len(missing)
 
@@ -58,11 +62,11 @@ class Memo:
             return read(paths[index], own), own.items
 
         for index, (value, own) in zip(missing, parallel_map(read_one, missing, counter(self.progress, "reading", len(missing)))):
-            self.files[paths[index]] = (stamps[index], inputs, value, own)
-        self.files = {path: self.files[path] for path in paths}  # forget deleted files
+            remembered_files[paths[index]] = (stamps[index], inputs, value, own)
+        remembered_files = self.files[kind] = {path: remembered_files[path] for path in paths}
         results = []
         for path in paths:
-            _, _, value, own = self.files[path]
+            _, _, value, own = remembered_files[path]
             problems.extend(own)
             results.append(value)
         return results

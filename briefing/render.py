@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from . import urls
 from .markup import SITE, RenderedBody
-from .model import Page, Site
+from .model import Company, Page, Site
 from .parallel import Progress, counter, parallel_map
 from .problems import ContentError, Problem, display_path
 from .settings import Settings
@@ -107,6 +107,8 @@ class Renderer:
         self.env: jinja2.Environment | None = None
         self.memo: dict[str, tuple[object, bytes]] = {}
         self.last_site_inputs: object = None
+        self.last_chrome: Chrome | None = None
+        self.outlines: dict[int, tuple[object, object]] = {}
         self.rendered = 0
 
     def render(self, site: Site, progress: Progress | None = None) -> dict[str, bytes]:
@@ -115,7 +117,10 @@ class Renderer:
         if stamp != self.stamp or self.env is None:
             self.env, self.stamp, self.memo, self.last_site_inputs = make_environment(self.templates), stamp, {}, None
         chrome = chrome_of(site)
-        outline = site_outline(site)
+        if chrome == self.last_chrome:
+            chrome = self.last_chrome  # the same object: every comparison with it is then immediate
+        self.last_chrome = chrome
+        outline = self.outline(site)
         site_inputs = (chrome, outline.home, outline.companies, outline.taxonomies, outline.events, outline.sources)
         site_changed = site_inputs != self.last_site_inputs
         jobs = [
@@ -144,6 +149,25 @@ class Renderer:
             files["CNAME"] = site.settings.cname.encode() + b"\n"
         files.update(static_files(self.templates))
         return files
+
+    def outline(self, site: Site) -> Site:
+        """The site with every company in outline, reusing the outline of each company object seen last time."""
+        outlines = {}
+        for item in (*site.companies, *site.pages):
+            remembered = self.outlines.get(id(item))
+            if remembered is None or remembered[0] is not item:
+                if isinstance(item, Page):
+                    shown = dataclasses.replace(item, item=outlines[id(item.item)][1]) if item.kind == "company" else item
+                else:
+                    shown = outline_of(item)
+                remembered = (item, shown)
+            outlines[id(item)] = remembered
+        self.outlines = outlines
+        return dataclasses.replace(
+            site,
+            companies=tuple(outlines[id(c)][1] for c in site.companies),
+            pages=tuple(outlines[id(p)][1] for p in site.pages),
+        )
 
     def render_job(self, job: "Job", settings: Settings) -> bytes:
         context = PageContext(settings, job.page, job.absolute_links)
@@ -180,16 +204,13 @@ class Job:
     absolute_links: bool = False
 
 
-def site_outline(site: Site) -> Site:
-    """The site as pages about the whole site see it: companies without their bodies.
+def outline_of(company: Company) -> Company:
+    """A company as pages about the whole site see it: without its body.
 
     An edit to a brief's text then re-renders that brief's page alone; its
     links, citations and everything else the site-wide pages show still count.
     """
-    companies = tuple(dataclasses.replace(c, brief=dataclasses.replace(c.brief, body=None), body=None) for c in site.companies)
-    by_url = {c.url: c for c in companies}
-    pages = tuple(dataclasses.replace(p, item=by_url[p.url]) if p.url in by_url else p for p in site.pages)
-    return dataclasses.replace(site, companies=companies, pages=pages)
+    return dataclasses.replace(company, brief=dataclasses.replace(company.brief, body=None), body=None)
 
 
 def template_position(exc: BaseException, templates: Path) -> tuple[str, int]:

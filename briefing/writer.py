@@ -60,12 +60,13 @@ def write_site(files: dict[str, bytes], output: Path, on_disk: dict[str, bytes] 
     previous = read_manifest(output)
     on_disk = on_disk or {}
     written = unchanged = 0
+    root = os.fspath(output)
     for name in sorted(files):
-        path = output / name
         data = files[name]
-        if on_disk.get(name) is data and path.is_file():
+        if on_disk.get(name) is data and os.path.isfile(os.path.join(root, name)):
             unchanged += 1
             continue
+        path = output / name
         if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
             unchanged += 1
             continue
