@@ -177,8 +177,8 @@ def read_documents(content: Path, settings: Settings, problems: Problems, memo: 
     schema = brief_schema(settings.taxonomies)
     memo = memo or Memo()
     paths = markdown_files(companies, problems, "brief")
-    parsed = memo.read_all("briefs", paths, settings.taxonomies, problems, lambda path, own: read_brief(path, content, schema, settings, own))
-    read = {path.stem: brief for path, brief in zip(paths, parsed)}
+    parsed = memo.read_all("briefs", paths, settings.taxonomies, problems, lambda path, own: read_brief(Path(path), content, schema, settings, own))
+    read = {os.path.basename(path)[:-3]: brief for path, brief in zip(paths, parsed)}
     briefs = tuple(brief for brief in read.values() if brief is not None)
     index_path = content / "index.md"
     index = read_text_page(index_path, content, problems) if index_path.is_file() else None
@@ -186,14 +186,14 @@ def read_documents(content: Path, settings: Settings, problems: Problems, memo: 
         taxonomy: tuple(
             page
             for path in markdown_files(content / taxonomy, problems, "term description")
-            if (page := read_text_page(path, content, problems)) is not None
+            if (page := read_text_page(Path(path), content, problems)) is not None
         )
         for taxonomy in settings.taxonomies
     }
     check_unknown_folders(content, settings, problems)
     sources_path = content / "sources.yml"
     sources, unreadable_sources, sources_file_failed = (
-        memo.read_all("sources", [sources_path], (), problems, lambda path, own: read_sources(content, own))[0]
+        memo.read_all("sources", [str(sources_path)], (), problems, lambda path, own: read_sources(content, own))[0]
         if sources_path.is_file() else ((), frozenset(), False)
     )
     return Documents(
@@ -204,10 +204,12 @@ def read_documents(content: Path, settings: Settings, problems: Problems, memo: 
     )
 
 
-def markdown_files(folder: Path, problems: Problems, what: str) -> list[Path]:
+def markdown_files(folder: Path, problems: Problems, what: str) -> list[str]:
+    """The paths (as text: large sites have many) of the <slug>.md files in `folder`, reporting anything else."""
     if not folder.is_dir():
         return []
     found = []
+    base = os.fspath(folder)
     with os.scandir(folder) as entries:  # scandir knows file types without a stat each
         named = sorted((entry.name, entry.is_file()) for entry in entries if not entry.name.startswith("."))
     for name, is_file in named:
@@ -218,7 +220,7 @@ def markdown_files(folder: Path, problems: Problems, what: str) -> list[Path]:
             suggestion = slugify(stem) or "name"
             problems.error(folder / name, 0, f"file name '{stem}' is not a valid slug; use lowercase letters, digits and hyphens, e.g. '{suggestion}.md'")
         else:
-            found.append(folder / name)
+            found.append(os.path.join(base, name))
     return found
 
 

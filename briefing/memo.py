@@ -8,7 +8,6 @@ with; a body's text plus every company name autolinks and labels can use.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Callable, TypeVar
 
 from .markup import BodyConverter, Names, RenderedBody
@@ -35,7 +34,7 @@ class LastBuild:
 
 class Memo:
     def __init__(self) -> None:
-        self.files: dict[str, dict[Path, tuple[object, tuple, T, list[Problem]]]] = {}
+        self.files: dict[str, dict[str, tuple[object, tuple, T, list[Problem]]]] = {}
         self.names: Names | None = None
         self.autolink: bool | None = None
         self.converter: BodyConverter | None = None
@@ -44,7 +43,7 @@ class Memo:
         self.hits = 0
         self.progress: Progress | None = None  # set by the builder that wants to hear
 
-    def read_all(self, kind: str, paths: list[Path], inputs: tuple, problems: Problems, read: Callable[[Path, Problems], T]) -> list[T]:
+    def read_all(self, kind: str, paths: list[str], inputs: tuple, problems: Problems, read: Callable[[str, Problems], T]) -> list[T]:
         """`read(path, problems)` for each file (in worker processes when many), or its remembered result and problems.
 
         Files of one `kind` (briefs, sources) are remembered together; those no longer listed are forgotten.

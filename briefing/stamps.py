@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 
-def file_stamp(path: Path) -> tuple[int, int, int] | None:
+def file_stamp(path: str | Path) -> tuple[int, int, int] | None:
     """Modification time, size and inode of a file, or None when it cannot be read."""
     try:
         info = os.stat(path)
