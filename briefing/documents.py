@@ -176,7 +176,7 @@ def read_documents(content: Path, settings: Settings, problems: Problems, memo: 
         problems.error(companies, 0, "is missing; create it and put one <slug>.md brief per company in it")
     schema = brief_schema(settings.taxonomies)
     memo = memo or Memo()
-    paths = markdown_files(companies, problems, "brief")
+    paths = memo.listing(companies, problems, lambda own: markdown_files(companies, own, "brief"))
     parsed = memo.read_all("briefs", paths, settings.taxonomies, problems, lambda path, own: read_brief(Path(path), content, schema, settings, own))
     read = {os.path.basename(path)[:-3]: brief for path, brief in zip(paths, parsed)}
     briefs = tuple(brief for brief in read.values() if brief is not None)

@@ -8,6 +8,7 @@ with; a body's text plus every company name autolinks and labels can use.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable, TypeVar
 
 from .markup import BodyConverter, Names, RenderedBody
@@ -40,6 +41,7 @@ class Memo:
         self.converter: BodyConverter | None = None
         self.bodies: dict[tuple[str, str, int], RenderedBody] = {}
         self.last: LastBuild | None = None
+        self.listings: dict[Path, tuple[object, list[str], list[Problem]]] = {}
         self.hits = 0
         self.progress: Progress | None = None  # set by the builder that wants to hear
 
@@ -69,6 +71,17 @@ class Memo:
             problems.extend(own)
             results.append(value)
         return results
+
+    def listing(self, folder: Path, problems: Problems, list_files: Callable[[Problems], list[str]]) -> list[str]:
+        """`list_files(problems)` for a folder, or its remembered result while the folder's own stamp is unchanged
+        (adding, removing or renaming a file in it changes that stamp)."""
+        stamp = file_stamp(folder)
+        remembered = self.listings.get(folder)
+        if stamp is None or remembered is None or remembered[0] != stamp:
+            own = Problems()
+            remembered = self.listings[folder] = (stamp, list_files(own), own.items)
+        problems.extend(remembered[2])
+        return remembered[1]
 
     def convert_all(self, names: Names, autolink: bool, bodies: dict[str, tuple[str, int]]) -> dict[str, RenderedBody]:
         """slug -> converted body, converting only bodies (or names) that changed since the last build."""

@@ -53,17 +53,20 @@ def safe_relative(name: str) -> bool:
 
 
 def write_site(files: dict[str, bytes], output: Path, on_disk: dict[str, bytes] | None = None) -> WriteReport:
-    """Write `files` under `output`; `on_disk` is what this process last wrote there, to skip re-reading it."""
+    """Write `files` under `output`; `on_disk` is what this process last wrote there, to skip re-reading it.
+
+    A file this process wrote is not looked at again until its bytes change: a page
+    deleted by hand under a running preview comes back with its next change.
+    """
     problems = check_output_folder(output, [])
     if problems:
         raise ContentError(problems)
-    previous = read_manifest(output)
     on_disk = on_disk or {}
+    previous = set(on_disk) if on_disk else read_manifest(output)
     written = unchanged = 0
-    root = os.fspath(output)
     for name in sorted(files):
         data = files[name]
-        if on_disk.get(name) is data and os.path.isfile(os.path.join(root, name)):
+        if on_disk.get(name) is data:  # this process wrote these very bytes there
             unchanged += 1
             continue
         path = output / name
@@ -77,10 +80,11 @@ def write_site(files: dict[str, bytes], output: Path, on_disk: dict[str, bytes] 
         os.replace(temporary, path)
         written += 1
     removed = remove_stale(previous - set(files), output)
-    manifest = json.dumps({"files": sorted(files)}, indent=0).encode()
     manifest_path = output / MANIFEST
-    if not manifest_path.is_file() or manifest_path.read_bytes() != manifest:
-        manifest_path.write_bytes(manifest)
+    if files.keys() != on_disk.keys() or not manifest_path.is_file():
+        manifest = json.dumps({"files": sorted(files)}, indent=0).encode()
+        if not manifest_path.is_file() or manifest_path.read_bytes() != manifest:
+            manifest_path.write_bytes(manifest)
     return WriteReport(written, unchanged, removed)
 
 
