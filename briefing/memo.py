@@ -1,8 +1,10 @@
-"""What a long-lived builder remembers between builds: parsed files and converted bodies.
+"""What a long-lived builder remembers between builds: folder listings, parsed
+files, converted bodies and the last good site.
 
 Each entry is reused only while everything it was computed from is unchanged:
-a file's stamp (size, modification time, inode) plus the settings it was read
-with; a body's text plus every company name autolinks and labels can use.
+a folder's or file's stamp (modification time, size, inode) plus the settings
+it was read with; a body's text plus every company name autolinks and labels
+can use; for the site, see model.with_new_bodies.
 """
 
 from __future__ import annotations
