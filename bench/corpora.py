@@ -169,7 +169,6 @@ def fresh(folder: Path) -> Path:
 HUGO_CONFIG = """\
 baseURL = "{base_url}"
 title = "{title}"
-languageCode = "en"
 disableKinds = ["robotsTXT"]
 
 [taxonomies]
