@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from .diskcache import DiskCache
 from .problems import WARNING, Problem
 from .stamps import content_digest
 from .writer import MANIFEST
@@ -45,12 +46,21 @@ def library_versions() -> str:
     return ";".join(versions)
 
 
-def inputs_digest(content: Path, templates: Path, settings_key: str) -> str:
-    """Everything that decides the output: the user's files, the options and date, and the engine itself."""
+def engine_fingerprint() -> str:
+    """Briefing's own code and the versions of the libraries that shape the output."""
     engine = hashlib.blake2b(digest_size=20)
     for path in sorted(ENGINE.glob("*.py")):
         engine.update(path.name.encode() + b"\0" + path.read_bytes())
-    return content_digest([content, templates], "\n".join((settings_key, library_versions(), engine.hexdigest())))
+    return f"{library_versions()}\n{engine.hexdigest()}"
+
+
+def inputs_digest(content: Path, templates: Path, settings_key: str) -> str:
+    """Everything that decides the output: the user's files, the options and date, and the engine itself."""
+    return content_digest([content, templates], f"{settings_key}\n{engine_fingerprint()}")
+
+
+def disk_cache() -> DiskCache:
+    return DiskCache(CACHE_FOLDER / "parsed.sqlite3", engine_fingerprint())
 
 
 def record_path(output: Path) -> Path:

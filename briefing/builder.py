@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .buildcache import BuildRecord, inputs_digest, load_record, output_matches, save_record
+from .buildcache import BuildRecord, disk_cache, inputs_digest, load_record, output_matches, save_record
 from .loader import build_date, load_site
 from .memo import Memo
 from .parallel import Progress
@@ -49,7 +49,7 @@ class Builder:
     def __init__(self, options: BuildOptions, progress: Progress | None = None):
         self.options = options
         self.renderer = Renderer(options.templates)
-        self.memo = Memo()
+        self.memo = Memo(disk_cache())
         self.memo.progress = self.progress = progress
         self.on_disk: dict[str, bytes] = {}
 
@@ -81,7 +81,10 @@ class Builder:
                     report = WriteReport(0, len(record.files), 0)
                     seconds = time.perf_counter() - started
                     return BuildResult(True, (), record.warnings, record.pages, 0, 0, report, seconds, record.base_path)
-            site = load_site(options.content, problems, options.base_url, options.drafts, memo=self.memo)
+            try:
+                site = load_site(options.content, problems, options.base_url, options.drafts, memo=self.memo)
+            finally:
+                self.memo.save()  # what was parsed and converted holds even when the site has errors
             if options.strict and problems.warnings:
                 raise ContentError([])
             files = self.renderer.render(site, self.progress)

@@ -177,7 +177,7 @@ def read_documents(content: Path, settings: Settings, problems: Problems, memo: 
     schema = brief_schema(settings.taxonomies)
     memo = memo or Memo()
     paths = memo.listing(companies, problems, lambda own: markdown_files(companies, own, "brief"))
-    parsed = memo.read_all("briefs", paths, settings.taxonomies, problems, lambda path, own: read_brief(Path(path), content, schema, settings, own))
+    parsed = memo.read_all("briefs", paths, settings.taxonomies, content, problems, lambda path, own: read_brief(Path(path), content, schema, settings, own))
     read = {os.path.basename(path)[:-3]: brief for path, brief in zip(paths, parsed)}
     briefs = tuple(brief for brief in read.values() if brief is not None)
     index_path = content / "index.md"
@@ -193,7 +193,7 @@ def read_documents(content: Path, settings: Settings, problems: Problems, memo: 
     check_unknown_folders(content, settings, problems)
     sources_path = content / "sources.yml"
     sources, unreadable_sources, sources_file_failed = (
-        memo.read_all("sources", [str(sources_path)], (), problems, lambda path, own: read_sources(content, own))[0]
+        memo.read_all("sources", [str(sources_path)], (), content, problems, lambda path, own: read_sources(content, own))[0]
         if sources_path.is_file() else ((), frozenset(), False)
     )
     return Documents(

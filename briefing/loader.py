@@ -11,6 +11,7 @@ from .memo import LastBuild, Memo
 from .model import Site, build_site, with_new_bodies
 from .problems import ContentError, Problems
 from .settings import load_settings
+from .sourcefiles import forget_folders
 
 
 def build_date() -> datetime.date:
@@ -23,6 +24,7 @@ def build_date() -> datetime.date:
 
 def load_site(content: Path, problems: Problems, base_url: str | None = None, drafts: bool = False, today: datetime.date | None = None, memo: Memo | None = None) -> Site:
     """The resolved site; raises ContentError with every error found, after all stages that can run."""
+    forget_folders()
     if not content.is_dir():
         problems.error(content, 0, "content folder not found; pass --content DIR or create content/")
         problems.raise_errors()

@@ -8,6 +8,7 @@ reported: content is never trusted to carry markup.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
@@ -84,6 +85,11 @@ class Names:
                     index.setdefault(first.group(), []).append((name, slug))
         ordered = {word: tuple(sorted(c, key=lambda c: (-len(c[0]), c))) for word, c in index.items()}
         return cls(dict(titles), ordered)
+
+    def digest(self) -> str:
+        """Stable across processes (unlike hash()): part of the disk-cache key of every body converted with these names."""
+        text = repr((sorted(self.titles.items()), sorted(self.by_first_word.items())))
+        return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
 
 
 class _Found:

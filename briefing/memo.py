@@ -4,18 +4,23 @@ files, converted bodies and the last good site.
 Each entry is reused only while everything it was computed from is unchanged:
 a folder's or file's stamp (modification time, size, inode) plus the settings
 it was read with; a body's text plus every company name autolinks and labels
-can use; for the site, see model.with_new_bodies.
+can use; for the site, see model.with_new_bodies. Parsed files and converted
+bodies also go to a disk cache (diskcache.py), so a new process finds them by
+the bytes they came from.
 """
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, TypeVar
 
+from .diskcache import DiskCache, pickled
 from .markup import BodyConverter, Names, RenderedBody
 from .parallel import Progress, counter, parallel_map
 from .problems import Problem, Problems
+from .sourcefiles import read_bytes
 from .stamps import file_stamp
 
 if TYPE_CHECKING:
@@ -36,21 +41,25 @@ class LastBuild:
 
 
 class Memo:
-    def __init__(self) -> None:
-        self.files: dict[str, dict[str, tuple[object, tuple, T, list[Problem]]]] = {}
+    def __init__(self, disk: DiskCache | None = None) -> None:
+        self.files: dict[str, dict[str, tuple[object, tuple, T, list[Problem], bytes | None]]] = {}
         self.names: Names | None = None
+        self.names_digest = ""
         self.autolink: bool | None = None
         self.converter: BodyConverter | None = None
-        self.bodies: dict[tuple[str, str, int], RenderedBody] = {}
+        self.bodies: dict[tuple[str, str, int], tuple[RenderedBody, bytes | None]] = {}
         self.last: LastBuild | None = None
         self.listings: dict[Path, tuple[object, list[str], list[Problem]]] = {}
         self.hits = 0
         self.progress: Progress | None = None  # set by the builder that wants to hear
+        self.disk = disk
+        self.fresh: dict[bytes, bytes] = {}  # pickled values for the disk cache, stored by save()
 
-    def read_all(self, kind: str, paths: list[str], inputs: tuple, problems: Problems, read: Callable[[str, Problems], T]) -> list[T]:
+    def read_all(self, kind: str, paths: list[str], inputs: tuple, root: Path, problems: Problems, read: Callable[[str, Problems], T]) -> list[T]:
         """`read(path, problems)` for each file (in worker processes when many), or its remembered result and problems.
 
         Files of one `kind` (briefs, sources) are remembered together; those no longer listed are forgotten.
+        A file this process has not seen is looked up in the disk cache by its bytes.
         """
         remembered_files = self.files.setdefault(kind, {})
         stamps = [file_stamp(path) for path in paths]
@@ -58,18 +67,33 @@ class Memo:
             index for index, (path, stamp) in enumerate(zip(paths, stamps))
             if stamp is None or (remembered := remembered_files.get(path)) is None or remembered[:2] != (stamp, inputs)
         ]
+        keys = {}
+        if self.disk is not None:
+            for index in missing:
+                data = read_bytes(Path(paths[index]), root, Problems())
+                if data is not None:
+                    keys[index] = self.disk.key("file", kind, str(root), paths[index], repr(inputs), data)
+            stored = self.disk.get_many(keys.values())
+            for index in missing:
+                if keys.get(index) in stored:
+                    value, own = stored[keys[index]]
+                    remembered_files[paths[index]] = (stamps[index], inputs, value, own, keys[index])
+            missing = [index for index in missing if keys.get(index) not in stored]
         self.hits += len(paths) - len(missing)
 
-        def read_one(index: int) -> tuple[T, list[Problem]]:
+        def read_one(index: int) -> bytes:
             own = Problems()
-            return read(paths[index], own), own.items
+            return pickled((read(paths[index], own), own.items))
 
-        for index, (value, own) in zip(missing, parallel_map(read_one, missing, counter(self.progress, "reading", len(missing)))):
-            remembered_files[paths[index]] = (stamps[index], inputs, value, own)
+        for index, data in zip(missing, parallel_map(read_one, missing, counter(self.progress, "reading", len(missing)))):
+            value, own = pickle.loads(data)
+            remembered_files[paths[index]] = (stamps[index], inputs, value, own, keys.get(index))
+            if index in keys:
+                self.fresh[keys[index]] = data
         remembered_files = self.files[kind] = {path: remembered_files[path] for path in paths}
         results = []
         for path in paths:
-            _, _, value, own = remembered_files[path]
+            _, _, value, own, _ = remembered_files[path]
             problems.extend(own)
             results.append(value)
         return results
@@ -86,23 +110,54 @@ class Memo:
         return remembered[1]
 
     def convert_all(self, names: Names, autolink: bool, bodies: dict[str, tuple[str, int]]) -> dict[str, RenderedBody]:
-        """slug -> converted body, converting only bodies (or names) that changed since the last build."""
+        """slug -> converted body, converting only bodies (or names) that changed since the last build,
+        or, in a new process, that the disk cache does not have."""
         if self.converter is None or names != self.names or autolink != self.autolink:
             self.names, self.autolink = names, autolink
+            self.names_digest = names.digest()
             self.converter = BodyConverter(names, autolink=autolink)
             self.bodies = {}
         keys = [(slug, text, first_line) for slug, (text, first_line) in bodies.items()]
         missing = [key for key in keys if key not in self.bodies]
+        converted = {key: self.bodies.get(key) for key in keys}
+        if self.disk is not None and missing:
+            disk_keys = {key: self.body_key(*key) for key in missing}
+            stored = self.disk.get_many(disk_keys.values())
+            for key in missing:
+                if disk_keys[key] in stored:
+                    converted[key] = (stored[disk_keys[key]], disk_keys[key])
+            missing = [key for key in missing if disk_keys[key] not in stored]
         self.hits += len(keys) - len(missing)
         convert = self.converter.convert
-        fresh = parallel_map(lambda index: convert(missing[index][1], missing[index][2], missing[index][0]), range(len(missing)), counter(self.progress, "converting", len(missing)))
-        converted = {key: self.bodies.get(key) for key in keys}
-        converted.update(zip(missing, fresh))
+        fresh = parallel_map(lambda index: pickled(convert(missing[index][1], missing[index][2], missing[index][0])), range(len(missing)), counter(self.progress, "converting", len(missing)))
+        for key, data in zip(missing, fresh):
+            converted[key] = (pickle.loads(data), self.remember_body(key, data))
         self.bodies = converted
-        return {slug: converted[(slug, *source)] for slug, source in bodies.items()}
+        return {slug: converted[(slug, *source)][0] for slug, source in bodies.items()}
 
     def convert_one(self, slug: str, text: str, first_line: int) -> RenderedBody:
         """One brief's body with the names of the last build (the caller knows they have not changed)."""
         body = self.converter.convert(text, first_line, slug)
-        self.bodies[(slug, text, first_line)] = body
+        self.bodies[(slug, text, first_line)] = (body, self.remember_body((slug, text, first_line), pickled(body)))
         return body
+
+    def body_key(self, slug: str, text: str, first_line: int) -> bytes:
+        return self.disk.key("body", self.names_digest, str(self.autolink), slug, str(first_line), text)
+
+    def remember_body(self, key: tuple[str, str, int], data: bytes) -> bytes | None:
+        """Queue a converted body for the disk cache; its disk key."""
+        if self.disk is None:
+            return None
+        disk_key = self.body_key(*key)
+        self.fresh[disk_key] = data
+        return disk_key
+
+    def save(self) -> None:
+        """Store what this process parsed or converted; the entries of the files and bodies now in use stay."""
+        if self.disk is None or not self.fresh:
+            return
+        used = {entry[4] for files in self.files.values() for entry in files.values()}
+        used.update(disk_key for _, disk_key in self.bodies.values())
+        used.discard(None)
+        self.disk.put_many(self.fresh, used)
+        self.fresh = {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,25 +23,49 @@ class FrontMatterSplit:
 def inside(path: Path, folder: Path) -> bool:
     """True when `path`, with every symlink followed, stays within `folder`."""
     try:
-        path.resolve().relative_to(folder.resolve())
-        return True
+        name = os.path.abspath(path)
+        if os.path.islink(name):
+            real = os.path.realpath(name)
+        else:  # only its folders can lead elsewhere, and a site's files share a few folders
+            parent, base = os.path.split(name)
+            real = os.path.join(real_folder(parent), base)
+        root = real_folder(os.path.abspath(folder))
+        return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
     except (ValueError, OSError):
         return False
 
 
-def read_text(path: Path, root: Path, problems: Problems) -> str | None:
-    """The file as text, or None after reporting why it cannot be used."""
+@functools.lru_cache(maxsize=1024)
+def real_folder(folder: str) -> str:
+    """A folder's real path; forgotten at each build (forget_folders), so a folder replaced by a symlink is seen."""
+    return os.path.realpath(folder)
+
+
+def forget_folders() -> None:
+    real_folder.cache_clear()
+
+
+def read_bytes(path: Path, root: Path, problems: Problems) -> bytes | None:
+    """The file's bytes, or None after reporting why it cannot be used: outside `root`, too large, unreadable."""
     if not inside(path, root):
         problems.error(path, 0, f"links outside the content folder {root}; move the file into it")
         return None
     try:
-        size = path.stat().st_size
+        size = os.stat(path).st_size
         if size > MAX_BYTES:
             problems.error(path, 0, f"is {size // (1024 * 1024)} MiB; a file may be at most {MAX_BYTES // (1024 * 1024)} MiB")
             return None
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            return handle.read(MAX_BYTES + 1)
     except OSError as exc:
         problems.error(path, 0, f"cannot be read: {exc.strerror or exc}")
+        return None
+
+
+def read_text(path: Path, root: Path, problems: Problems) -> str | None:
+    """The file as text, or None after reporting why it cannot be used."""
+    data = read_bytes(path, root, problems)
+    if data is None:
         return None
     try:
         text = data.decode("utf-8")

@@ -24,7 +24,9 @@ def workspace(tmp_path):
 def fresh_build(workspace: Path) -> dict[str, bytes]:
     output = workspace / "fresh"
     shutil.rmtree(output, ignore_errors=True)
-    result = Builder(BuildOptions(workspace / "content", workspace / "templates", output)).build()
+    builder = Builder(BuildOptions(workspace / "content", workspace / "templates", output))
+    builder.memo.disk = None  # truly fresh: nothing parsed or converted by an earlier build
+    result = builder.build()
     assert result.ok, result.errors
     return snapshot(output)
 

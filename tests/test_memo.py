@@ -20,12 +20,12 @@ def test_a_file_is_read_again_only_after_it_changes(tmp_path):
 
     for _ in range(2):
         problems = Problems()
-        assert memo.read_all("t", [path], ("t",), problems, read) == ["one"]
+        assert memo.read_all("t", [path], ("t",), tmp_path, problems, read) == ["one"]
         assert len(problems.errors) == 1
     assert calls == ["one"]
     path.write_text("two, longer")
-    assert memo.read_all("t", [path], ("t",), Problems(), read) == ["two, longer"]
-    assert memo.read_all("t", [path], ("other taxonomies",), Problems(), read) == ["two, longer"]
+    assert memo.read_all("t", [path], ("t",), tmp_path, Problems(), read) == ["two, longer"]
+    assert memo.read_all("t", [path], ("other taxonomies",), tmp_path, Problems(), read) == ["two, longer"]
     assert len(calls) == 3
 
 
@@ -36,7 +36,7 @@ def test_many_files_are_read_in_worker_processes_in_order(tmp_path):
         path.write_text(str(n))
         paths.append(path)
     problems = Problems()
-    values = Memo().read_all("t", paths, (), problems, lambda p, own: (os.getpid(), int(p.read_text())))
+    values = Memo().read_all("t", paths, (), tmp_path, problems, lambda p, own: (os.getpid(), int(p.read_text())))
     assert [v for _, v in values] == list(range(300))
     if worker_count() > 1:
         assert os.getpid() not in {pid for pid, _ in values}

@@ -1,0 +1,112 @@
+"""The disk cache: a new process finds what an earlier one parsed and converted, and a bad cache is only a miss."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from briefing.builder import Builder, BuildOptions
+from briefing.diskcache import DiskCache, pickled
+from briefing.markup import Names
+from briefing.memo import Memo
+from briefing.problems import Problems
+
+from test_builder import REPO, fresh_build, snapshot
+
+
+def test_values_come_back_under_the_same_salt_only(tmp_path):
+    cache = DiskCache(tmp_path / "c.sqlite3", "engine 1")
+    key = cache.key("file", "a.md", b"bytes")
+    cache.put_many({key: pickled(("value", []))}, {key})
+    assert cache.get_many([key]) == {key: ("value", [])}
+    assert cache.key("file", "a.md", b"other bytes") != key
+    assert cache.key("file", "a.m", b"dbytes") != key  # parts are delimited
+    later = DiskCache(tmp_path / "c.sqlite3", "engine 2")
+    assert later.get_many([later.key("file", "a.md", b"bytes")]) == {}
+
+
+@pytest.mark.parametrize("damage", [b"", b"SQLite format 3\x00" + b"\xff" * 5000, b"not a database at all" * 100])
+def test_a_damaged_cache_is_a_miss_and_is_replaced(tmp_path, damage):
+    path = tmp_path / "c.sqlite3"
+    path.write_bytes(damage)
+    cache = DiskCache(path, "engine")
+    key = cache.key("x")
+    assert cache.get_many([key]) == {}
+    cache.put_many({key: pickled(1)}, {key})
+    assert cache.get_many([key]) == {key: 1}
+
+
+def test_entries_no_longer_used_are_pruned_once_they_outnumber_the_used(tmp_path):
+    cache = DiskCache(tmp_path / "c.sqlite3", "engine")
+    old = {cache.key("old", str(n)): pickled(n) for n in range(1500)}
+    cache.put_many(old, set(old))
+    new = {cache.key("new"): pickled("new")}
+    cache.put_many(new, set(new))
+    assert cache.get_many(old) == {}
+    assert cache.get_many(new) == {cache.key("new"): "new"}
+
+
+def test_a_new_memo_reads_and_converts_nothing_it_finds_in_the_cache(tmp_path):
+    paths = []
+    for n in range(3):
+        path = tmp_path / f"{n}.md"
+        path.write_text(f"text {n}")
+        paths.append(str(path))
+    calls = []
+
+    def read(path, problems):
+        calls.append(path)
+        problems.warn(path, 1, "a warning that must come back with the value")
+        return Path(path).read_text()
+
+    names = Names.build({"nio": ("Nio",)}, {"nio": "Nio"})
+    first = Memo(DiskCache(tmp_path / "c.sqlite3", "engine"))
+    assert first.read_all("briefs", paths, (), tmp_path, Problems(), read) == ["text 0", "text 1", "text 2"]
+    body = first.convert_all(names, True, {"x": ("About Nio.", 5)})["x"]
+    first.save()
+
+    Path(paths[1]).write_text("text 1, edited")
+    second = Memo(DiskCache(tmp_path / "c.sqlite3", "engine"))
+    problems = Problems()
+    assert second.read_all("briefs", paths, (), tmp_path, problems, read) == ["text 0", "text 1, edited", "text 2"]
+    assert calls == [*paths, paths[1]]
+    assert len(problems.warnings) == 3
+    assert second.convert_all(names, True, {"x": ("About Nio.", 5)})["x"] == body
+    assert second.hits == 3  # two files and the body
+    renamed = Names.build({"nio": ("NIO Inc",)}, {"nio": "NIO Inc"})
+    assert second.convert_all(renamed, True, {"x": ("About Nio.", 5)})["x"].autolinks == ()
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    shutil.copytree(REPO / "content", tmp_path / "content")
+    shutil.copytree(REPO / "templates", tmp_path / "templates")
+    return tmp_path
+
+
+def new_process_build(workspace: Path):
+    """A build by a new Builder, as `python build.py` in a new process makes it."""
+    result = Builder(BuildOptions(workspace / "content", workspace / "templates", workspace / "site")).build()
+    assert result.ok, result.errors
+    return result
+
+
+def test_a_new_process_after_an_edit_converts_only_the_edited_brief_and_equals_a_fresh_build(workspace):
+    briefs = len(list((workspace / "content" / "companies").glob("*.md")))
+    new_process_build(workspace)
+    nio = workspace / "content" / "companies" / "nio.md"
+    nio.write_text(nio.read_text("utf-8").replace("## ", "A sentence added by hand.\n\n## ", 1), "utf-8")
+    result = new_process_build(workspace)
+    assert result.reused == 2 * briefs - 2 + 1  # every other brief read and converted, and sources.yml
+    assert snapshot(workspace / "site") == fresh_build(workspace)
+    assert b"A sentence added by hand." in (workspace / "site" / "companies" / "nio" / "index.html").read_bytes()
+
+
+def test_a_damaged_cache_between_builds_changes_nothing_in_the_output(workspace):
+    new_process_build(workspace)
+    before = snapshot(workspace / "site")
+    for path in (workspace / ".briefing-cache").glob("*.sqlite3"):
+        path.write_bytes(b"SQLite format 3\x00" + b"\x00" * 100 + b"garbage" * 1000)
+    (workspace / "content" / "site.yml").write_text((workspace / "content" / "site.yml").read_text("utf-8") + "\n", "utf-8")
+    assert new_process_build(workspace).reused == 0
+    assert snapshot(workspace / "site") == before
