@@ -28,6 +28,7 @@ HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 RESERVED_IDS = frozenset({"main", "top", "summary", "facts", "relations", "terms", "events", "people", "sources", "referenced-by"})
 WIKILINK = r"\[\[([^\]\[|#\n]+)(?:#([^\]\[|\n]+))?(?:\|([^\]\[\n]+))?\]\]"
 CITATION = r"\[@([A-Za-z0-9][A-Za-z0-9_.-]*)((?:\s*;\s*@[A-Za-z0-9][A-Za-z0-9_.-]*)*)\]"
+WORD = re.compile(r"\w+")
 NUMBERED_CITE = re.compile(r'<sup class="cite"><a href="#source-([^"]+)">\?</a></sup>')
 
 
@@ -90,7 +91,6 @@ class Names:
         """Stable across processes (unlike hash()): part of the disk-cache key of every body converted with these names."""
         text = repr((sorted(self.titles.items()), sorted(self.by_first_word.items())))
         return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
-
 
 class _Found:
     """What one conversion found; reset before each conversion."""
@@ -204,7 +204,9 @@ class AutoLinks(Treeprocessor):
     def link_text(self, text: str, parent, position: int, linked: set[str]) -> str:
         """Link the first unlinked company name in `text`; the rest goes on in the new link's tail."""
         by_first_word = self.converter.names.by_first_word
-        for word in re.finditer(r"\w+", text):
+        if by_first_word.keys().isdisjoint(WORD.findall(text)):
+            return text  # no name starts here: most text, checked at C speed
+        for word in WORD.finditer(text):
             for name, slug in by_first_word.get(word.group(), ()):
                 end = word.start() + len(name)
                 if slug in linked or not text.startswith(name, word.start()):
