@@ -273,9 +273,11 @@ def with_new_bodies(last: LastBuild, documents: Documents, settings: Settings, b
     """The last site with new brief bodies, when nothing else changed; None when a full build is needed.
 
     Taken only when every changed brief kept its front-matter and its body kept
-    the same headings, links and citations: then every relation, backlink, term,
-    claim and warning of the last build still holds, and the cost is that of
-    the changed briefs alone.
+    the same headings and citations. Links to other companies may change when
+    every new link is valid and no company gains its first or loses its last
+    referrer: then only the backlinks of the companies linked or unlinked
+    change, and every relation, term, claim and warning of the last build
+    still holds. The cost is that of the changed briefs alone.
     """
     site, before = last.site, last.documents
     if (settings, build_date, drafts) != (site.settings, site.build_date, last.drafts):
@@ -288,6 +290,7 @@ def with_new_bodies(last: LastBuild, documents: Documents, settings: Settings, b
         return None
     companies = {c.slug: c for c in site.companies}
     updated: dict[str, Company] = {}
+    relinked: list[tuple[Company, RenderedBody]] = []
     for brief in documents.briefs:
         previous = old[brief.slug]
         if brief is previous:
@@ -299,13 +302,51 @@ def with_new_bodies(last: LastBuild, documents: Documents, settings: Settings, b
             continue  # a draft this build leaves out
         body = memo.convert_one(brief.slug, brief.body.text, brief.body.first_line)
         if references_of(body) != references_of(company.body):
-            return None
+            if anchors_and_citations(body) != anchors_and_citations(company.body) or not links_resolve(body, companies):
+                return None
+            relinked.append((company, body))
         updated[brief.slug] = dataclasses.replace(company, brief=brief, body=body)
+    for slug, referenced_by in new_backlinks(relinked, companies).items():
+        if bool(referenced_by) != bool(companies[slug].referenced_by):
+            return None  # a "nothing links to this brief" warning comes or goes
+        updated[slug] = dataclasses.replace(updated.get(slug, companies[slug]), referenced_by=referenced_by)
     problems.extend(last.problems)
     if not updated:
         return site
     pages = tuple(dataclasses.replace(p, item=updated[p.item.slug]) if p.kind == "company" and p.item.slug in updated else p for p in site.pages)
     return dataclasses.replace(site, companies=tuple(updated.get(c.slug, c) for c in site.companies), pages=pages)
+
+
+def anchors_and_citations(body: RenderedBody) -> tuple:
+    references = references_of(body)
+    return references[0], references[2], references[4]
+
+
+def links_resolve(body: RenderedBody, companies: dict[str, Company]) -> bool:
+    """Every wikilink names a company of the site and, if it has one, an anchor of it (else a full build reports it)."""
+    for link in body.wikilinks:
+        target = companies.get(link.target)
+        if target is None or (link.anchor and link.anchor not in {h.anchor for h in target.body.headings}):
+            return False
+    return True
+
+
+def new_backlinks(relinked: list[tuple[Company, RenderedBody]], companies: dict[str, Company]) -> dict[str, tuple[Referrer, ...]]:
+    """slug -> its new referenced_by, for the companies that bodies now link to or no longer link to."""
+    changed: dict[str, set[Referrer]] = {}
+    for company, body in relinked:
+        referrer = Referrer(company.title, company.url)
+        before, after = (({w.target for w in b.wikilinks} | set(b.autolinks)) - {company.slug} for b in (company.body, body))
+        for target in before ^ after:
+            if target not in companies:
+                continue
+            referrers = changed.setdefault(target, set(companies[target].referenced_by))
+            related = any(edge.other.slug == company.slug for group in companies[target].relations for edge in group.edges)
+            if target in after:
+                referrers.add(referrer)
+            elif not related:  # a relation between the two keeps the backlink
+                referrers.discard(referrer)
+    return {slug: tuple(sorted(referrers, key=lambda r: (sort_key(r.title), r.url))) for slug, referrers in changed.items()}
 
 
 def references_of(body: RenderedBody) -> tuple:

@@ -205,12 +205,13 @@ class Job:
 
 
 def outline_of(company: Company) -> Company:
-    """A company as pages about the whole site see it: without its body.
+    """A company as pages about the whole site see it: without its body and its backlinks.
 
-    An edit to a brief's text then re-renders that brief's page alone; its
-    links, citations and everything else the site-wide pages show still count.
+    An edit to a brief's text, or to its links to other companies, then
+    re-renders only the pages of the companies involved; its citations and
+    everything else the site-wide pages show still count.
     """
-    return dataclasses.replace(company, brief=dataclasses.replace(company.brief, body=None), body=None)
+    return dataclasses.replace(company, brief=dataclasses.replace(company.brief, body=None), body=None, referenced_by=())
 
 
 def template_position(exc: BaseException, templates: Path) -> tuple[str, int]:

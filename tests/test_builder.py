@@ -120,7 +120,59 @@ def test_a_text_only_edit_keeps_every_other_company_record(workspace):
     assert second.warnings == first.warnings and len(first.warnings) == 7  # the sample's stale briefs, still reported
     after = {c.slug: c for c in builder.memo.last.site.companies}
     assert [slug for slug in after if after[slug] is not before[slug]] == ["li-auto"]
-    edit(workspace / "content" / "companies" / "li-auto.md", "Only words.", "Words and a link to [[nio]].")
+    edit(workspace / "content" / "companies" / "li-auto.md", "Only words.", "Words and a new citation [@reuters-factory-talks].")
     assert builder.build().ok
     rebuilt = {c.slug: c for c in builder.memo.last.site.companies}
-    assert all(rebuilt[slug] is not after[slug] for slug in rebuilt)  # a new link: the whole model again
+    assert all(rebuilt[slug] is not after[slug] for slug in rebuilt)  # a new citation: the whole model again
+
+
+def fresh_model(workspace: Path):
+    builder = Builder(BuildOptions(workspace / "content", workspace / "templates", workspace / "fresh"))
+    builder.memo.disk = None
+    result = builder.build()
+    return result, builder.memo.last.site if result.ok else None
+
+
+def test_link_edits_patch_the_model_into_exactly_what_a_full_build_makes(workspace):
+    companies = workspace / "content" / "companies"
+    builder = Builder(BuildOptions(workspace / "content", workspace / "templates", workspace / "site"))
+    assert builder.build().ok
+    anchor = next(h.anchor for c in builder.memo.last.site.companies if c.slug == "xiaomi" for h in c.body.headings)
+    steps = [
+        ("A new line with [[jidu-auto]] in it.", 2),  # the page and the newly linked company's
+        (f"Now [[xiaomi#{anchor}|a section of Xiaomi]] instead.", None),
+        ("No link any more.", None),
+        ("Baidu is named in plain text.", None),  # an autolink
+        ("A broken [[nowhere]] link.", "error"),
+        (f"A broken anchor [[xiaomi#{anchor}-not]].", "error"),
+        ("Mended, linking [[nio]] and [[jidu-auto]].", None),
+    ]
+    text = (companies / "li-auto.md").read_text("utf-8")
+    for number, (line, expected) in enumerate(steps):
+        (companies / "li-auto.md").write_text(text.replace("## ", f"{line}\n\n## ", 1), "utf-8")
+        before = {c.slug: c for c in builder.memo.last.site.companies}
+        result = builder.build()
+        if number == 0:  # patched, not rebuilt: only the two companies involved are new records
+            after = builder.memo.last.site.companies
+            assert sorted(c.slug for c in after if c is not before[c.slug]) == ["jidu-auto", "li-auto"]
+        fresh, fresh_site = fresh_model(workspace)
+        assert (result.ok, result.errors, result.warnings) == (fresh.ok, fresh.errors, fresh.warnings), number
+        if expected == "error":
+            assert not result.ok
+            continue
+        assert builder.memo.last.site == fresh_site, number
+        assert snapshot(workspace / "site") == {**snapshot(workspace / "fresh"), ".briefing-manifest.json": (workspace / "site" / ".briefing-manifest.json").read_bytes()}, number
+        if expected is not None:
+            assert result.rendered == expected, number
+
+
+def test_a_link_that_gives_a_brief_its_first_referrer_takes_the_full_build_and_drops_the_warning(workspace):
+    companies = workspace / "content" / "companies"
+    (companies / "byd.md").write_text("---\ntitle: BYD\nsummary: Incumbent EV maker.\nupdated: 2021-03-20\n---\nNobody links here yet.\n", "utf-8")
+    builder = Builder(BuildOptions(workspace / "content", workspace / "templates", workspace / "site"))
+    first = builder.build()
+    assert any("byd.md" in w.path and "nothing links" in w.message for w in first.warnings)
+    edit(companies / "nio.md", "## ", "Nio now watches [[byd]].\n\n## ")
+    second = builder.build()
+    assert second.ok and not any("nothing links" in w.message for w in second.warnings if "byd.md" in w.path)
+    assert builder.memo.last.site == fresh_model(workspace)[1]
