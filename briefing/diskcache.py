@@ -35,6 +35,9 @@ class DiskCache:
             digest.update(data)
         return digest.digest()
 
+    def exists(self) -> bool:
+        return self.path.is_file()
+
     def get_many(self, keys: Iterable[bytes]) -> dict[bytes, object]:
         keys = list(keys)
         found: dict[bytes, object] = {}

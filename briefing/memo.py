@@ -67,29 +67,35 @@ class Memo:
             index for index, (path, stamp) in enumerate(zip(paths, stamps))
             if stamp is None or (remembered := remembered_files.get(path)) is None or remembered[:2] != (stamp, inputs)
         ]
-        keys = {}
-        if self.disk is not None:
+        keys: dict[int, bytes | None] = {}
+
+        def file_key(index: int) -> bytes | None:
+            data = read_bytes(Path(paths[index]), root, Problems())  # its problems are reported by `read`
+            return None if data is None else self.disk.key("file", kind, str(root), paths[index], repr(inputs), data)
+
+        if self.disk is not None and missing and self.disk.exists():
+            keys = dict(zip(missing, parallel_map(lambda i: file_key(missing[i]), range(len(missing)))))
+            stored = self.disk.get_many(key for key in keys.values() if key is not None)
             for index in missing:
-                data = read_bytes(Path(paths[index]), root, Problems())
-                if data is not None:
-                    keys[index] = self.disk.key("file", kind, str(root), paths[index], repr(inputs), data)
-            stored = self.disk.get_many(keys.values())
-            for index in missing:
-                if keys.get(index) in stored:
+                if keys[index] in stored:
                     value, own = stored[keys[index]]
                     remembered_files[paths[index]] = (stamps[index], inputs, value, own, keys[index])
-            missing = [index for index in missing if keys.get(index) not in stored]
+            missing = [index for index in missing if keys[index] not in stored]
         self.hits += len(paths) - len(missing)
 
-        def read_one(index: int) -> bytes:
+        def read_one(index: int) -> tuple[bytes | None, bytes]:
             own = Problems()
-            return pickled((read(paths[index], own), own.items))
+            before = keys[index] if index in keys else None if self.disk is None else file_key(index)
+            value = read(paths[index], own)
+            # Cached only under the bytes that were read: a file saved again meanwhile is not cached.
+            key = before if before is not None and file_key(index) == before else None
+            return key, pickled((value, own.items))
 
-        for index, data in zip(missing, parallel_map(read_one, missing, counter(self.progress, "reading", len(missing)))):
+        for index, (key, data) in zip(missing, parallel_map(read_one, missing, counter(self.progress, "reading", len(missing)))):
             value, own = pickle.loads(data)
-            remembered_files[paths[index]] = (stamps[index], inputs, value, own, keys.get(index))
-            if index in keys:
-                self.fresh[keys[index]] = data
+            remembered_files[paths[index]] = (stamps[index], inputs, value, own, key)
+            if key is not None:
+                self.fresh[key] = data
         remembered_files = self.files[kind] = {path: remembered_files[path] for path in paths}
         results = []
         for path in paths:
@@ -120,6 +126,7 @@ class Memo:
         keys = [(slug, text, first_line) for slug, (text, first_line) in bodies.items()]
         missing = [key for key in keys if key not in self.bodies]
         converted = {key: self.bodies.get(key) for key in keys}
+        disk_keys = {}
         if self.disk is not None and missing:
             disk_keys = {key: self.body_key(*key) for key in missing}
             stored = self.disk.get_many(disk_keys.values())
@@ -131,7 +138,7 @@ class Memo:
         convert = self.converter.convert
         fresh = parallel_map(lambda index: pickled(convert(missing[index][1], missing[index][2], missing[index][0])), range(len(missing)), counter(self.progress, "converting", len(missing)))
         for key, data in zip(missing, fresh):
-            converted[key] = (pickle.loads(data), self.remember_body(key, data))
+            converted[key] = (pickle.loads(data), self.remember_body(key, data, disk_keys.get(key)))
         self.bodies = converted
         return {slug: converted[(slug, *source)][0] for slug, source in bodies.items()}
 
@@ -144,11 +151,11 @@ class Memo:
     def body_key(self, slug: str, text: str, first_line: int) -> bytes:
         return self.disk.key("body", self.names_digest, str(self.autolink), slug, str(first_line), text)
 
-    def remember_body(self, key: tuple[str, str, int], data: bytes) -> bytes | None:
+    def remember_body(self, key: tuple[str, str, int], data: bytes, disk_key: bytes | None = None) -> bytes | None:
         """Queue a converted body for the disk cache; its disk key."""
         if self.disk is None:
             return None
-        disk_key = self.body_key(*key)
+        disk_key = disk_key or self.body_key(*key)
         self.fresh[disk_key] = data
         return disk_key
 
