@@ -1,9 +1,10 @@
 """One build of the site, and a Builder that keeps what it can between builds.
 
-A build loads and checks everything, renders every page in memory, and only
-then writes; any error leaves the output folder as it was. The Builder keeps
-its renderer (and so its memory of unchanged pages) and what is already on
-disk, so the preview server's rebuilds touch only what changed.
+A build loads and checks everything, then renders each page straight to a
+staging folder, and moves the staged files into place only when every page
+rendered; any error leaves the output folder as it was. The Builder keeps its
+memo and its renderer (and so its memory of unchanged pages), so the preview
+server's rebuilds touch only what changed.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from .memo import Memo
 from .parallel import Progress
 from .problems import ContentError, Problem, Problems
 from .render import Renderer
-from .writer import WriteReport, check_output_folder, write_site
+from .writer import Staging, WriteReport, check_output_folder
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,6 @@ class Builder:
         self.renderer = Renderer(options.templates)
         self.memo = Memo(disk_cache())
         self.memo.progress = self.progress = progress
-        self.on_disk: dict[str, bytes] = {}
 
     def build(self) -> BuildResult:
         # A build makes many long-lived objects and few reference cycles: the collector's
@@ -87,14 +87,21 @@ class Builder:
                 self.memo.save()  # what was parsed and converted holds even when the site has errors
             if options.strict and problems.warnings:
                 raise ContentError([])
-            files = self.renderer.render(site, self.progress)
-            report = write_site(files, options.output, self.on_disk)
+            staging = Staging(options.output)
+            try:
+                sizes = self.renderer.render(site, staging.put, self.progress)
+            except BaseException:
+                staging.discard()
+                raise
+            try:
+                report = staging.commit(set(sizes))
+            except ContentError:
+                self.renderer.forget()
+                raise
         except ContentError as exc:
             errors = sorted(set(problems.errors) | set(exc.problems))
             return BuildResult(False, tuple(errors), tuple(problems.warnings), seconds=time.perf_counter() - started)
-        self.on_disk = files
         if digest is not None:
-            sizes = {name: len(data) for name, data in files.items()}
             save_record(options.output, BuildRecord(digest, sizes, len(site.pages), site.settings.base_path, tuple(problems.warnings)))
         seconds = time.perf_counter() - started
         return BuildResult(True, (), tuple(problems.warnings), len(site.pages), self.renderer.rendered, self.memo.hits, report, seconds, site.settings.base_path)

@@ -1,4 +1,4 @@
-"""Rendered pages, in memory: every output file of the site as bytes.
+"""Rendering: every output file of the site, handed to a writer as it is made.
 
 Templates get the read-only model, the page, and helpers that turn site-relative
 URLs into links relative to the page (so one build works under any base path).
@@ -16,6 +16,7 @@ import datetime
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 from urllib.parse import quote
 
 import jinja2
@@ -105,14 +106,16 @@ class Renderer:
         self.templates = templates
         self.stamp: tuple = ()
         self.env: jinja2.Environment | None = None
-        self.memo: dict[str, tuple[object, bytes]] = {}
+        self.memo: dict[str, tuple[object, int]] = {}  # output file -> (its inputs, its size) when last put
         self.last_site_inputs: object = None
         self.last_chrome: Chrome | None = None
         self.outlines: dict[int, tuple[object, object]] = {}
         self.rendered = 0
 
-    def render(self, site: Site, progress: Progress | None = None) -> dict[str, bytes]:
-        """Every output file keyed by its path under the output folder; ContentError on template errors."""
+    def render(self, site: Site, put: Callable[[str, bytes], None], progress: Progress | None = None) -> dict[str, int]:
+        """`put(name, bytes)` every output file whose inputs changed since the last call, in worker processes
+        when many; the size of every output file by its path under the output folder. ContentError on
+        template errors."""
         stamp = tree_stamp([self.templates])
         if stamp != self.stamp or self.env is None:
             self.env, self.stamp, self.memo, self.last_site_inputs = make_environment(self.templates), stamp, {}, None
@@ -129,26 +132,37 @@ class Renderer:
         ]
         jobs += [Job(name, Page(name, name, name), template, None, outline) for name, template in SITE_FILES]
         jobs.append(Job("404.html", Page("404.html", "404", "Page not found"), "404.html", (chrome,), chrome, absolute_links=True))
-        files: dict[str, bytes] = {}
+        sizes: dict[str, int] = {}
         needed = []
         for job in jobs:
             remembered = self.memo.get(job.name)
             if remembered is not None and (remembered[0] == job.inputs if job.inputs is not None else not site_changed):
-                files[job.name] = remembered[1]
+                sizes[job.name] = remembered[1]
             else:
                 needed.append(job)
-        # Workers get indexes, not jobs: each already holds the jobs (forked), so only bytes travel back.
-        rendered = parallel_map(lambda index: self.render_job(needed[index], site.settings), range(len(needed)), counter(progress, "rendering", len(needed)))
-        for job, data in zip(needed, rendered):
-            self.memo[job.name] = (job.inputs, data)
-            files[job.name] = data
+
+        def render_and_put(index: int) -> int:
+            data = self.render_job(needed[index], site.settings)
+            put(needed[index].name, data)
+            return len(data)
+
+        # Workers get indexes, not jobs: each already holds the jobs (forked); they write, and only sizes travel back.
+        rendered = parallel_map(render_and_put, range(len(needed)), counter(progress, "rendering", len(needed)))
+        for job, size in zip(needed, rendered):
+            self.memo[job.name] = (job.inputs, size)
+            sizes[job.name] = size
         self.rendered = len(needed)
         self.last_site_inputs = site_inputs
-        files[".nojekyll"] = b""
-        if site.settings.cname:
-            files["CNAME"] = site.settings.cname.encode() + b"\n"
-        files.update(static_files(self.templates))
-        return files
+        extra = {".nojekyll": b"", **({"CNAME": site.settings.cname.encode() + b"\n"} if site.settings.cname else {}), **static_files(self.templates)}
+        for name, data in extra.items():
+            put(name, data)
+            sizes[name] = len(data)
+        return sizes
+
+    def forget(self) -> None:
+        """Render every page next time: what is on disk may not be what the last call put there."""
+        self.memo = {}
+        self.last_site_inputs = None
 
     def outline(self, site: Site) -> Site:
         """The site with every company in outline, reusing the outline of each company object seen last time."""

@@ -1,4 +1,4 @@
-"""Writing the rendered files: only what changed, and never what Briefing did not make.
+"""Writing the rendered files: only what changed, all at once or not at all, and never what Briefing did not make.
 
 The output folder keeps a manifest of the files Briefing wrote. A later build
 removes files of the old manifest that it no longer makes; a non-empty folder
@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from .problems import ContentError, Problem
 
 MANIFEST = ".briefing-manifest.json"
+STAGING = ".briefing-staging"
 
 
 @dataclass(frozen=True)
@@ -52,40 +55,81 @@ def safe_relative(name: str) -> bool:
     return bool(name) and not name.startswith("/") and ".." not in parts and "\\" not in name
 
 
-def write_site(files: dict[str, bytes], output: Path, on_disk: dict[str, bytes] | None = None) -> WriteReport:
-    """Write `files` under `output`; `on_disk` is what this process last wrote there, to skip re-reading it.
+class Staging:
+    """New and changed files go to a hidden folder in the output first, and into place only when the whole site
+    rendered; a failed build discards them and leaves the output as it was.
 
-    A file this process wrote is not looked at again until its bytes change: a page
-    deleted by hand under a running preview comes back with its next change.
+    `put` may be called from forked worker processes: it touches only the
+    disk, so the pages never travel back to the parent and never sit in
+    memory all at once.
     """
-    problems = check_output_folder(output, [])
-    if problems:
-        raise ContentError(problems)
-    on_disk = on_disk or {}
-    previous = set(on_disk) if on_disk else read_manifest(output)
-    written = unchanged = 0
-    for name in sorted(files):
-        data = files[name]
-        if on_disk.get(name) is data:  # this process wrote these very bytes there
-            unchanged += 1
-            continue
-        path = output / name
-        if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
-            unchanged += 1
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.tmp")
-        temporary.write_bytes(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-        written += 1
-    removed = remove_stale(previous - set(files), output)
-    manifest_path = output / MANIFEST
-    if files.keys() != on_disk.keys() or not manifest_path.is_file():
-        manifest = json.dumps({"files": sorted(files)}, indent=0).encode()
-        if not manifest_path.is_file() or manifest_path.read_bytes() != manifest:
-            manifest_path.write_bytes(manifest)
-    return WriteReport(written, unchanged, removed)
+
+    def __init__(self, output: Path):
+        problems = check_output_folder(output, [])
+        if problems:
+            raise ContentError(problems)
+        self.output = output
+        self.folder = output / STAGING
+        self.made_output = not output.exists()
+        shutil.rmtree(self.folder, ignore_errors=True)  # left by a build that was killed
+
+    def put(self, name: str, data: bytes) -> None:
+        """Stage `data` as output file `name`, unless the output already holds exactly these bytes."""
+        path = self.output / name
+        try:
+            info = os.lstat(path)
+            if stat.S_ISREG(info.st_mode) and info.st_size == len(data) and path.read_bytes() == data:
+                return
+        except OSError:
+            pass  # not there yet, or not a readable file: write it
+        staged = self.folder / name
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        staged.write_bytes(data)
+        os.chmod(staged, 0o644)
+
+    def commit(self, names: set[str]) -> WriteReport:
+        """Move the staged files into place, remove files of the last build that `names` no longer has, and
+        record `names` in the manifest."""
+        previous = read_manifest(self.output)
+        try:
+            written = move_into_place(self.folder, self.output) if self.folder.is_dir() else 0
+            removed = remove_stale(previous - names, self.output)
+            manifest = json.dumps({"files": sorted(names)}, indent=0).encode()
+            manifest_path = self.output / MANIFEST
+            if not manifest_path.is_file() or manifest_path.read_bytes() != manifest:
+                manifest_path.write_bytes(manifest)
+        except OSError as exc:
+            raise ContentError([Problem(str(self.output), 0, f"cannot write the site: {exc.strerror or exc} ({exc.filename}); check the folder's permissions and free space")]) from None
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+        return WriteReport(written, len(names) - written, removed)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+        if self.made_output:
+            try:
+                self.output.rmdir()
+            except OSError:
+                pass
+
+
+def move_into_place(staged: Path, target: Path) -> int:
+    """Move every file under `staged` to the same place under `target`, whole new folders at once; the number of files."""
+    moved = 0
+    target.mkdir(parents=True, exist_ok=True)
+    for entry in os.scandir(staged):
+        destination = target / entry.name
+        if not entry.is_dir(follow_symlinks=False):
+            os.replace(entry.path, destination)
+            moved += 1
+        elif destination.is_dir() and not destination.is_symlink():
+            moved += move_into_place(Path(entry.path), destination)
+        else:
+            if destination.is_symlink() or destination.exists():
+                destination.unlink()  # a file of the last build where a folder now goes
+            moved += sum(len(files) for _, _, files in os.walk(entry.path))
+            os.rename(entry.path, destination)
+    return moved
 
 
 def remove_stale(names: set[str], output: Path) -> int:

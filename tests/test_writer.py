@@ -5,7 +5,14 @@ import json
 import pytest
 
 from briefing.problems import ContentError
-from briefing.writer import MANIFEST, check_output_folder, write_site
+from briefing.writer import MANIFEST, STAGING, Staging, WriteReport, check_output_folder
+
+
+def write_site(files: dict[str, bytes], output) -> WriteReport:
+    staging = Staging(output)
+    for name, data in files.items():
+        staging.put(name, data)
+    return staging.commit(set(files))
 
 
 def test_first_write_then_nothing_changed(tmp_path):
@@ -57,3 +64,39 @@ def test_output_may_not_be_or_sit_inside_the_content_folder(tmp_path):
     assert check_output_folder(content / "site", [(content, False)])
     assert check_output_folder(tmp_path, [(content, False)])
     assert check_output_folder(tmp_path / "site", [(content, False), (tmp_path, True)]) == []
+
+
+def test_staged_files_reach_the_output_only_on_commit(tmp_path):
+    out = tmp_path / "site"
+    write_site({"index.html": b"home", "companies/a/index.html": b"a"}, out)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    staging = Staging(out)
+    staging.put("index.html", b"home, edited")
+    staging.put("companies/b/index.html", b"b")
+    staging.put("companies/a/index.html", b"a")  # unchanged: not staged
+    assert sorted(p.relative_to(out / STAGING).as_posix() for p in (out / STAGING).rglob("*") if p.is_file()) == ["companies/b/index.html", "index.html"]
+    staging.discard()
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    staging = Staging(out)
+    for name, data in {"index.html": b"home, edited", "companies/b/index.html": b"b", "companies/a/index.html": b"a"}.items():
+        staging.put(name, data)
+    assert tuple(vars(staging.commit({"index.html", "companies/a/index.html", "companies/b/index.html"})).values()) == (2, 1, 0)
+    assert (out / "companies" / "b" / "index.html").read_bytes() == b"b"
+    assert not (out / STAGING).exists()
+
+
+def test_a_failed_first_build_leaves_no_output_folder(tmp_path):
+    staging = Staging(tmp_path / "site")
+    staging.put("index.html", b"x")
+    staging.discard()
+    assert not (tmp_path / "site").exists()
+
+
+def test_a_symlink_in_the_output_is_replaced_not_followed(tmp_path):
+    out = tmp_path / "site"
+    write_site({"index.html": b"home"}, out)
+    (tmp_path / "outside.html").write_text("outside")
+    (out / "page.html").symlink_to(tmp_path / "outside.html")
+    write_site({"index.html": b"home", "page.html": b"outside"}, out)
+    assert not (out / "page.html").is_symlink()
+    assert (tmp_path / "outside.html").read_text() == "outside"
