@@ -56,16 +56,16 @@ class DiskCache:
             return {}
         return found
 
-    def put_many(self, items: dict[bytes, bytes], used: set[bytes]) -> None:
-        """Store pickled values; drop the entries this build did not use once they outnumber the used ones."""
-        if not items:
+    def put_many(self, items: dict[bytes, bytes], used: set[bytes] | None = None) -> None:
+        """Store pickled values; with `used`, drop the entries not in it once they outnumber those in it."""
+        if not items and used is None:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.connect() as db:
                 db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", items.items())
                 (count,) = db.execute("SELECT count(*) FROM entries").fetchone()
-                if count > 2 * len(used) + 1000:
+                if used is not None and count > 2 * len(used) + 1000:
                     db.execute("CREATE TEMP TABLE used (key BLOB PRIMARY KEY) WITHOUT ROWID")
                     db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((key,) for key in used))
                     db.execute("DELETE FROM entries WHERE key NOT IN (SELECT key FROM used)")

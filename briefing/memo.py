@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Callable, TypeVar
 
 from .diskcache import DiskCache, pickled
 from .markup import BodyConverter, Names, RenderedBody
-from .parallel import Progress, counter, parallel_map
+from .parallel import Progress, counter, parallel_iter, parallel_map
 from .problems import Problem, Problems
 from .sourcefiles import read_bytes
 from .stamps import file_stamp
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .model import Site
 
 T = TypeVar("T")
+FLUSH_EVERY = 1000
 
 
 @dataclass(frozen=True)
@@ -91,11 +92,11 @@ class Memo:
             key = before if before is not None and file_key(index) == before else None
             return key, pickled((value, own.items))
 
-        for index, (key, data) in zip(missing, parallel_map(read_one, missing, counter(self.progress, "reading", len(missing)))):
+        for index, (key, data) in zip(missing, parallel_iter(read_one, missing, counter(self.progress, "reading", len(missing)))):
             value, own = pickle.loads(data)
             remembered_files[paths[index]] = (stamps[index], inputs, value, own, key)
             if key is not None:
-                self.fresh[key] = data
+                self.queue(key, data)
         remembered_files = self.files[kind] = {path: remembered_files[path] for path in paths}
         results = []
         for path in paths:
@@ -136,7 +137,7 @@ class Memo:
             missing = [key for key in missing if disk_keys[key] not in stored]
         self.hits += len(keys) - len(missing)
         convert = self.converter.convert
-        fresh = parallel_map(lambda index: pickled(convert(missing[index][1], missing[index][2], missing[index][0])), range(len(missing)), counter(self.progress, "converting", len(missing)))
+        fresh = parallel_iter(lambda index: pickled(convert(missing[index][1], missing[index][2], missing[index][0])), range(len(missing)), counter(self.progress, "converting", len(missing)))
         for key, data in zip(missing, fresh):
             converted[key] = (pickle.loads(data), self.remember_body(key, data, disk_keys.get(key)))
         self.bodies = converted
@@ -156,12 +157,19 @@ class Memo:
         if self.disk is None:
             return None
         disk_key = disk_key or self.body_key(*key)
-        self.fresh[disk_key] = data
+        self.queue(disk_key, data)
         return disk_key
 
+    def queue(self, key: bytes, data: bytes) -> None:
+        """A pickled value for the disk cache; stored in batches, so a large site's never pile up in memory."""
+        self.fresh[key] = data
+        if len(self.fresh) >= FLUSH_EVERY:
+            self.disk.put_many(self.fresh)
+            self.fresh = {}
+
     def save(self) -> None:
-        """Store what this process parsed or converted; the entries of the files and bodies now in use stay."""
-        if self.disk is None or not self.fresh:
+        """Store what is queued; the entries of the files and bodies now in use stay, others are pruned."""
+        if self.disk is None:
             return
         used = {entry[4] for files in self.files.values() for entry in files.values()}
         used.update(disk_key for _, disk_key in self.bodies.values())

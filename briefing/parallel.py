@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from typing import Callable, Sequence, TypeVar
+from typing import Callable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -48,27 +48,31 @@ def worker_count() -> int:
 
 def parallel_map(function: Callable[[T], R], items: Sequence[T], progress: Callable[[int], None] | None = None) -> list[R]:
     """`[function(item) for item in items]`, in worker processes when there are enough items; order kept."""
+    return list(parallel_iter(function, items, progress))
+
+
+def parallel_iter(function: Callable[[T], R], items: Sequence[T], progress: Callable[[int], None] | None = None) -> Iterator[R]:
+    """`function(item)` for each item, in order, as the results come: the caller need not hold them all."""
     global _function
     workers = worker_count()
     if len(items) < MIN_ITEMS or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        results = []
+        done = 0
         for item in items:
-            results.append(function(item))
-            if progress and len(results) % 50 == 0:
+            yield function(item)
+            done += 1
+            if progress and done % 50 == 0:
                 progress(50)
         if progress:
-            progress(len(results) % 50)
-        return results
+            progress(done % 50)
+        return
     size = max(1, min(100, len(items) // (workers * 4)))
     chunks = [items[start:start + size] for start in range(0, len(items), size)]
     _function = function
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            results = []
             for chunk in pool.imap(_run_chunk, chunks):
-                results.extend(chunk)
                 if progress:
                     progress(len(chunk))
-            return results
+                yield from chunk
     finally:
         _function = None
