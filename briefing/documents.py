@@ -177,7 +177,7 @@ def read_documents(content: Path, settings: Settings, problems: Problems, memo: 
     schema = brief_schema(settings.taxonomies)
     memo = memo or Memo()
     paths = memo.listing(companies, problems, lambda own: markdown_files(companies, own, "brief"))
-    parsed = memo.read_all("briefs", paths, settings.taxonomies, content, problems, lambda path, own: read_brief(Path(path), content, schema, settings, own))
+    parsed = memo.read_all("briefs", paths, settings.taxonomies, content, problems, lambda path, data, own: read_brief(Path(path), content, schema, settings, own, data))
     read = {os.path.basename(path)[:-3]: brief for path, brief in zip(paths, parsed)}
     briefs = tuple(brief for brief in read.values() if brief is not None)
     index_path = content / "index.md"
@@ -193,7 +193,7 @@ def read_documents(content: Path, settings: Settings, problems: Problems, memo: 
     check_unknown_folders(content, settings, problems)
     sources_path = content / "sources.yml"
     sources, unreadable_sources, sources_file_failed = (
-        memo.read_all("sources", [str(sources_path)], (), content, problems, lambda path, own: read_sources(content, own))[0]
+        memo.read_all("sources", [str(sources_path)], (), content, problems, lambda path, data, own: read_sources(content, own, data))[0]
         if sources_path.is_file() else ((), frozenset(), False)
     )
     return Documents(
@@ -233,9 +233,9 @@ def check_unknown_folders(content: Path, settings: Settings, problems: Problems)
                 problems.error(path, 0, f"folder '{path.name}' is not a taxonomy{hint}; taxonomies are {', '.join(settings.taxonomies)} (set them in site.yml)")
 
 
-def read_front_matter(path: Path, content: Path, problems: Problems, required: bool) -> tuple[YamlResult | None, Markdown] | None:
-    """The parsed front-matter (None when absent and allowed) and the body."""
-    text = read_text(path, content, problems)
+def read_front_matter(path: Path, content: Path, problems: Problems, required: bool, data: bytes | None = None) -> tuple[YamlResult | None, Markdown] | None:
+    """The parsed front-matter (None when absent and allowed) and the body; `data`: the file's bytes, if already read."""
+    text = read_text(path, content, problems, data)
     if text is None:
         return None
     try:
@@ -261,8 +261,8 @@ def read_front_matter(path: Path, content: Path, problems: Problems, required: b
     return parsed, body
 
 
-def read_brief(path: Path, content: Path, schema: dict, settings: Settings, problems: Problems) -> Brief | None:
-    read = read_front_matter(path, content, problems, required=True)
+def read_brief(path: Path, content: Path, schema: dict, settings: Settings, problems: Problems, data: bytes | None = None) -> Brief | None:
+    read = read_front_matter(path, content, problems, required=True, data=data)
     if read is None:
         return None
     parsed, body = read
@@ -338,12 +338,12 @@ def read_text_page(path: Path, content: Path, problems: Problems) -> TextPage | 
     return TextPage(path, path.stem, title, body)
 
 
-def read_sources(content: Path, problems: Problems) -> tuple[tuple[Source, ...], frozenset[str], bool]:
-    """The sources, the ids of entries with errors, and whether the whole file failed."""
+def read_sources(content: Path, problems: Problems, data: bytes | None = None) -> tuple[tuple[Source, ...], frozenset[str], bool]:
+    """The sources, the ids of entries with errors, and whether the whole file failed; `data`: its bytes, if already read."""
     path = content / "sources.yml"
     if not path.is_file():
         return (), frozenset(), False
-    text = read_text(path, content, problems)
+    text = read_text(path, content, problems, data)
     if text is None:
         return (), frozenset(), True
     parsed = load_yaml(text)

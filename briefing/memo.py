@@ -56,8 +56,8 @@ class Memo:
         self.disk = disk
         self.fresh: dict[bytes, bytes] = {}  # pickled values for the disk cache, stored by save()
 
-    def read_all(self, kind: str, paths: list[str], inputs: tuple, root: Path, problems: Problems, read: Callable[[str, Problems], T]) -> list[T]:
-        """`read(path, problems)` for each file (in worker processes when many), or its remembered result and problems.
+    def read_all(self, kind: str, paths: list[str], inputs: tuple, root: Path, problems: Problems, read: Callable[[str, bytes | None, Problems], T]) -> list[T]:
+        """`read(path, bytes or None to read it itself, problems)` for each file (in worker processes when many), or its remembered result and problems.
 
         Files of one `kind` (briefs, sources) are remembered together; those no longer listed are forgotten.
         A file this process has not seen is looked up in the disk cache by its bytes.
@@ -68,29 +68,30 @@ class Memo:
             index for index, (path, stamp) in enumerate(zip(paths, stamps))
             if stamp is None or (remembered := remembered_files.get(path)) is None or remembered[:2] != (stamp, inputs)
         ]
-        keys: dict[int, bytes | None] = {}
 
-        def file_key(index: int) -> bytes | None:
+        def file_key(index: int, data: bytes) -> bytes:
+            return self.disk.key("file", kind, str(root), paths[index], repr(inputs), data)
+
+        def read_key(index: int) -> bytes | None:
             data = read_bytes(Path(paths[index]), root, Problems())  # its problems are reported by `read`
-            return None if data is None else self.disk.key("file", kind, str(root), paths[index], repr(inputs), data)
+            return None if data is None else file_key(index, data)
 
         if self.disk is not None and missing and self.disk.exists():
-            keys = dict(zip(missing, parallel_map(lambda i: file_key(missing[i]), range(len(missing)))))
-            stored = self.disk.get_many(key for key in keys.values() if key is not None)
-            for index in missing:
-                if keys[index] in stored:
-                    value, own = stored[keys[index]]
-                    remembered_files[paths[index]] = (stamps[index], inputs, value, own, keys[index])
-            missing = [index for index in missing if keys[index] not in stored]
+            keys = parallel_map(lambda i: read_key(missing[i]), range(len(missing)))
+            stored = self.disk.get_many(key for key in keys if key is not None)
+            for index, key in zip(missing, keys):
+                if key in stored:
+                    value, own = stored[key]
+                    remembered_files[paths[index]] = (stamps[index], inputs, value, own, key)
+            missing = [index for index, key in zip(missing, keys) if key not in stored]
         self.hits += len(paths) - len(missing)
 
         def read_one(index: int) -> tuple[bytes | None, bytes]:
+            """Parsed from the very bytes its cache key is made of; an unreadable file is left to `read` to report."""
             own = Problems()
-            before = keys[index] if index in keys else None if self.disk is None else file_key(index)
-            value = read(paths[index], own)
-            # Cached only under the bytes that were read: a file saved again meanwhile is not cached.
-            key = before if before is not None and file_key(index) == before else None
-            return key, pickled((value, own.items))
+            data = read_bytes(Path(paths[index]), root, Problems()) if self.disk is not None else None
+            value = read(paths[index], data, own)
+            return (None if data is None else file_key(index, data)), pickled((value, own.items))
 
         for index, (key, data) in zip(missing, parallel_iter(read_one, missing, counter(self.progress, "reading", len(missing)))):
             value, own = pickle.loads(data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -9,6 +10,7 @@ BRIEF_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _NOT_WORD = re.compile(r"[^\w]+|_+")
 
 
+@functools.lru_cache(maxsize=65536)  # a site's term names are slugified once per brief that uses them
 def slugify(text: str) -> str:
     """'Mass market' -> 'mass-market'; Unicode letters kept, everything else to hyphens."""
     normal = unicodedata.normalize("NFC", text).lower()

@@ -62,9 +62,10 @@ def read_bytes(path: Path, root: Path, problems: Problems) -> bytes | None:
         return None
 
 
-def read_text(path: Path, root: Path, problems: Problems) -> str | None:
-    """The file as text, or None after reporting why it cannot be used."""
-    data = read_bytes(path, root, problems)
+def read_text(path: Path, root: Path, problems: Problems, data: bytes | None = None) -> str | None:
+    """The file as text, or None after reporting why it cannot be used; `data`: its bytes, if already read."""
+    if data is None:
+        data = read_bytes(path, root, problems)
     if data is None:
         return None
     try:

@@ -54,10 +54,11 @@ def test_a_new_memo_reads_and_converts_nothing_it_finds_in_the_cache(tmp_path):
         paths.append(str(path))
     calls = []
 
-    def read(path, problems):
+    def read(path, data, problems):
         calls.append(path)
         problems.warn(path, 1, "a warning that must come back with the value")
-        return Path(path).read_text()
+        assert data == Path(path).read_bytes()  # read once, for the key and the value alike
+        return data.decode()
 
     names = Names.build({"nio": ("Nio",)}, {"nio": "Nio"})
     first = Memo(DiskCache(tmp_path / "c.sqlite3", "engine"))

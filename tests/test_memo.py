@@ -13,7 +13,7 @@ def test_a_file_is_read_again_only_after_it_changes(tmp_path):
     path.write_text("one")
     memo, calls = Memo(), []
 
-    def read(read_path, problems):
+    def read(read_path, data, problems):
         calls.append(read_path.read_text())
         problems.error(read_path, 1, "an error that must be reported every time")
         return calls[-1]
@@ -36,7 +36,7 @@ def test_many_files_are_read_in_worker_processes_in_order(tmp_path):
         path.write_text(str(n))
         paths.append(path)
     problems = Problems()
-    values = Memo().read_all("t", paths, (), tmp_path, problems, lambda p, own: (os.getpid(), int(p.read_text())))
+    values = Memo().read_all("t", paths, (), tmp_path, problems, lambda p, data, own: (os.getpid(), int(p.read_text())))
     assert [v for _, v in values] == list(range(300))
     if worker_count() > 1:
         assert os.getpid() not in {pid for pid, _ in values}
