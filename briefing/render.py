@@ -140,6 +140,9 @@ class Renderer:
                 sizes[job.name] = remembered[1]
             else:
                 needed.append(job)
+        # Pages about the whole site are the slowest (each lists every company, event or claim): started
+        # first, they run while other workers render the rest, instead of keeping one worker busy at the end.
+        needed.sort(key=lambda job: job.inputs is not None)
 
         def render_and_put(index: int) -> int:
             data = self.render_job(needed[index], site.settings)
