@@ -1,6 +1,8 @@
 """parallel_map: same results as a loop, in order, errors arrive whole, small batches stay here."""
 
+import multiprocessing
 import os
+import time
 
 import pytest
 
@@ -16,9 +18,41 @@ def test_results_come_back_in_order():
 
 
 @multicore
-def test_large_batches_run_in_other_processes_and_small_ones_here():
-    assert os.getpid() not in set(parallel_map(lambda _: os.getpid(), range(MIN_ITEMS)))
+def test_large_batches_are_shared_with_helper_processes_and_small_ones_stay_here():
+    def slow_pid(_):
+        time.sleep(0.002)  # long enough that every process gets a share
+        return os.getpid()
+
+    assert len(set(parallel_map(slow_pid, range(MIN_ITEMS * 2)))) == worker_count()
     assert set(parallel_map(lambda _: os.getpid(), range(3))) == {os.getpid()}
+
+
+@multicore
+def test_an_error_in_this_process_stops_the_helpers_too():
+    def fail_in_parent(n):
+        if os.getpid() == parent:
+            raise ValueError("boom")
+        time.sleep(0.01)
+        return n
+
+    parent = os.getpid()
+    with pytest.raises(ValueError):
+        parallel_map(fail_in_parent, range(MIN_ITEMS * 2))
+    assert multiprocessing.active_children() == []
+
+
+def test_an_unpicklable_error_in_a_helper_still_arrives():
+    class Local(Exception):  # a local class cannot be pickled
+        pass
+
+    def fail(n):
+        if n == MIN_ITEMS + 5:
+            raise Local("deep inside")
+        time.sleep(0.001)
+        return n
+
+    with pytest.raises(Exception, match="deep inside"):
+        parallel_map(fail, range(MIN_ITEMS * 2))
 
 
 def test_a_content_error_in_a_worker_arrives_with_its_problems():
