@@ -111,3 +111,18 @@ def test_a_damaged_cache_between_builds_changes_nothing_in_the_output(workspace)
     (workspace / "content" / "site.yml").write_text((workspace / "content" / "site.yml").read_text("utf-8") + "\n", "utf-8")
     assert new_process_build(workspace).reused == 0
     assert snapshot(workspace / "site") == before
+
+
+@pytest.mark.parametrize("change", [
+    lambda content: (content / "site.yml").write_text((content / "site.yml").read_text("utf-8") + "autolink: false\n", "utf-8"),
+    lambda content: (content / "site.yml").write_text((content / "site.yml").read_text("utf-8").replace("threats]", "threats, markets]"), "utf-8"),
+    lambda content: (content / "companies" / "xpeng.md").write_text((content / "companies" / "xpeng.md").read_text("utf-8").replace("title: XPeng", "title: XPeng Motors"), "utf-8"),
+    # other briefs that name Reuters in their text now link to Nio: their cached bodies must not be used
+    lambda content: (content / "companies" / "nio.md").write_text((content / "companies" / "nio.md").read_text("utf-8").replace('aliases: ["NIO"]', 'aliases: ["NIO", "Reuters"]'), "utf-8"),
+], ids=["autolink off", "a new taxonomy", "a company renamed", "a new alias"])
+def test_what_parsing_and_converting_depend_on_is_in_the_cache_key(workspace, change):
+    new_process_build(workspace)
+    change(workspace / "content")
+    result = Builder(BuildOptions(workspace / "content", workspace / "templates", workspace / "site")).build()
+    assert result.ok, result.errors
+    assert snapshot(workspace / "site") == fresh_build(workspace)
