@@ -20,6 +20,15 @@ MANIFEST = ".briefing-manifest.json"
 STAGING = ".briefing-staging"
 
 
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+UMASK = current_umask()
+
+
 @dataclass(frozen=True)
 class WriteReport:
     written: int
@@ -74,18 +83,33 @@ class Staging:
         shutil.rmtree(self.folder, ignore_errors=True)  # left by a build that was killed
 
     def put(self, name: str, data: bytes) -> None:
-        """Stage `data` as output file `name`, unless the output already holds exactly these bytes."""
-        path = self.output / name
+        """Stage `data` as output file `name`, unless the output already holds exactly these bytes.
+
+        Called for every page of a site, so it sticks to plain os calls: one open when the folder exists.
+        """
+        path = os.path.join(self.output, name)
         try:
             info = os.lstat(path)
-            if stat.S_ISREG(info.st_mode) and info.st_size == len(data) and path.read_bytes() == data:
-                return
+            if stat.S_ISREG(info.st_mode) and info.st_size == len(data):
+                with open(path, "rb") as handle:
+                    if handle.read() == data:
+                        return
         except OSError:
             pass  # not there yet, or not a readable file: write it
-        staged = self.folder / name
-        staged.parent.mkdir(parents=True, exist_ok=True)
-        staged.write_bytes(data)
-        os.chmod(staged, 0o644)
+        staged = os.path.join(self.folder, name)
+        try:
+            handle = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(staged), exist_ok=True)
+            handle = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            if UMASK & 0o644:
+                os.fchmod(handle, 0o644)  # readable by the web server whatever the umask
+            view = memoryview(data)
+            while view:
+                view = view[os.write(handle, view):]
+        finally:
+            os.close(handle)
 
     def commit(self, names: set[str]) -> WriteReport:
         """Move the staged files into place, remove files of the last build that `names` no longer has, and
