@@ -98,18 +98,21 @@ class Staging:
             pass  # not there yet, or not a readable file: write it
         staged = os.path.join(self.folder, name)
         try:
-            handle = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        except FileNotFoundError:
-            os.makedirs(os.path.dirname(staged), exist_ok=True)
-            handle = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            if UMASK & 0o644:
-                os.fchmod(handle, 0o644)  # readable by the web server whatever the umask
-            view = memoryview(data)
-            while view:
-                view = view[os.write(handle, view):]
-        finally:
-            os.close(handle)
+            try:
+                handle = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            except FileNotFoundError:
+                os.makedirs(os.path.dirname(staged), exist_ok=True)
+                handle = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                if UMASK & 0o644:
+                    os.fchmod(handle, 0o644)  # readable by the web server whatever the umask
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(handle, view):]
+            finally:
+                os.close(handle)
+        except OSError as exc:
+            raise ContentError([cannot_write(self.output, exc)]) from None
 
     def commit(self, names: set[str]) -> WriteReport:
         """Move the staged files into place, remove files of the last build that `names` no longer has, and
@@ -123,7 +126,7 @@ class Staging:
             if not manifest_path.is_file() or manifest_path.read_bytes() != manifest:
                 manifest_path.write_bytes(manifest)
         except OSError as exc:
-            raise ContentError([Problem(str(self.output), 0, f"cannot write the site: {exc.strerror or exc} ({exc.filename}); check the folder's permissions and free space")]) from None
+            raise ContentError([cannot_write(self.output, exc)]) from None
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
         return WriteReport(written, len(names) - written, removed)
@@ -135,6 +138,10 @@ class Staging:
                 self.output.rmdir()
             except OSError:
                 pass
+
+
+def cannot_write(output: Path, exc: OSError) -> Problem:
+    return Problem(str(output), 0, f"cannot write the site: {exc.strerror or exc} ({exc.filename}); check the folder's permissions and free space")
 
 
 def move_into_place(staged: Path, target: Path) -> int:

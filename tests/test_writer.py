@@ -100,3 +100,14 @@ def test_a_symlink_in_the_output_is_replaced_not_followed(tmp_path):
     write_site({"index.html": b"home", "page.html": b"outside"}, out)
     assert not (out / "page.html").is_symlink()
     assert (tmp_path / "outside.html").read_text() == "outside"
+
+
+def test_a_file_that_cannot_be_written_is_a_problem_not_a_traceback(tmp_path):
+    out = tmp_path / "site"
+    write_site({"index.html": b"home"}, out)
+    (out / STAGING).write_text("a file where the staging folder goes")
+    staging = Staging(out)
+    with pytest.raises(ContentError) as raised:
+        staging.put("companies/a/index.html", b"a")
+    [problem] = raised.value.problems
+    assert problem.message.startswith("cannot write the site: ")
