@@ -50,6 +50,7 @@ class Builder:
     def __init__(self, options: BuildOptions, progress: Progress | None = None):
         self.options = options
         self.renderer = Renderer(options.templates)
+        self.committed: set[str] | None = None  # the output files of this builder's last build
         self.memo = Memo(disk_cache())
         self.memo.progress = self.progress = progress
 
@@ -94,10 +95,12 @@ class Builder:
                 staging.discard()
                 raise
             try:
-                report = staging.commit(set(sizes))
+                report = staging.commit(set(sizes), self.committed)
             except ContentError:
                 self.renderer.forget()
+                self.committed = None
                 raise
+            self.committed = set(sizes)
         except ContentError as exc:
             errors = sorted(set(problems.errors) | set(exc.problems))
             return BuildResult(False, tuple(errors), tuple(problems.warnings), seconds=time.perf_counter() - started)

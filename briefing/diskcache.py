@@ -56,19 +56,26 @@ class DiskCache:
             return {}
         return found
 
-    def put_many(self, items: dict[bytes, bytes], used: set[bytes] | None = None) -> None:
-        """Store pickled values; with `used`, drop the entries not in it once they outnumber those in it."""
-        if not items and used is None:
-            return
+    def put_many(self, items: dict[bytes, bytes]) -> int | None:
+        """Store pickled values; the number of entries then stored, None when the cache cannot be written."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.connect() as db:
                 db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", items.items())
                 (count,) = db.execute("SELECT count(*) FROM entries").fetchone()
-                if used is not None and count > 2 * len(used) + 1000:
-                    db.execute("CREATE TEMP TABLE used (key BLOB PRIMARY KEY) WITHOUT ROWID")
-                    db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((key,) for key in used))
-                    db.execute("DELETE FROM entries WHERE key NOT IN (SELECT key FROM used)")
+            db.close()
+            return count
+        except sqlite3.Error:
+            self.discard_if_damaged()
+            return None
+
+    def keep_only(self, used: set[bytes]) -> None:
+        """Drop every entry whose key is not in `used`."""
+        try:
+            with self.connect() as db:
+                db.execute("CREATE TEMP TABLE used (key BLOB PRIMARY KEY) WITHOUT ROWID")
+                db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((key,) for key in used))
+                db.execute("DELETE FROM entries WHERE key NOT IN (SELECT key FROM used)")
             db.close()
         except sqlite3.Error:
             self.discard_if_damaged()

@@ -55,6 +55,7 @@ class Memo:
         self.progress: Progress | None = None  # set by the builder that wants to hear
         self.disk = disk
         self.fresh: dict[bytes, bytes] = {}  # pickled values for the disk cache, stored by save()
+        self.stored: int | None = None  # entries in the disk cache after this build's last store
 
     def read_all(self, kind: str, paths: list[str], inputs: tuple, root: Path, problems: Problems, read: Callable[[str, bytes | None, Problems], T]) -> list[T]:
         """`read(path, bytes or None to read it itself, problems)` for each file (in worker processes when many), or its remembered result and problems.
@@ -165,15 +166,18 @@ class Memo:
         """A pickled value for the disk cache; stored in batches, so a large site's never pile up in memory."""
         self.fresh[key] = data
         if len(self.fresh) >= FLUSH_EVERY:
-            self.disk.put_many(self.fresh)
+            self.stored = self.disk.put_many(self.fresh)
             self.fresh = {}
 
     def save(self) -> None:
-        """Store what is queued; the entries of the files and bodies now in use stay, others are pruned."""
-        if self.disk is None:
-            return
-        used = {entry[4] for files in self.files.values() for entry in files.values()}
-        used.update(disk_key for _, disk_key in self.bodies.values())
-        used.discard(None)
-        self.disk.put_many(self.fresh, used)
-        self.fresh = {}
+        """Store what is queued; once the cache holds over twice what is in use, drop what is not."""
+        if self.fresh:
+            self.stored = self.disk.put_many(self.fresh)
+            self.fresh = {}
+        count, self.stored = self.stored, None
+        live = sum(len(files) for files in self.files.values()) + len(self.bodies)
+        if count is not None and count > 2 * live + 1000:
+            used = {entry[4] for files in self.files.values() for entry in files.values()}
+            used.update(disk_key for _, disk_key in self.bodies.values())
+            used.discard(None)
+            self.disk.keep_only(used)

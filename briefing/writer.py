@@ -114,17 +114,19 @@ class Staging:
         except OSError as exc:
             raise ContentError([cannot_write(self.output, exc)]) from None
 
-    def commit(self, names: set[str]) -> WriteReport:
+    def commit(self, names: set[str], previous: set[str] | None = None) -> WriteReport:
         """Move the staged files into place, remove files of the last build that `names` no longer has, and
-        record `names` in the manifest."""
-        previous = read_manifest(self.output)
+        record `names` in the manifest. `previous`: the names this process committed last, if it did."""
+        if previous is None:
+            previous = read_manifest(self.output)
         try:
             written = move_into_place(self.folder, self.output) if self.folder.is_dir() else 0
             removed = remove_stale(previous - names, self.output)
-            manifest = json.dumps({"files": sorted(names)}, indent=0).encode()
             manifest_path = self.output / MANIFEST
-            if not manifest_path.is_file() or manifest_path.read_bytes() != manifest:
-                manifest_path.write_bytes(manifest)
+            if names != previous or not manifest_path.is_file():
+                manifest = json.dumps({"files": sorted(names)}, indent=0).encode()
+                if not manifest_path.is_file() or manifest_path.read_bytes() != manifest:
+                    manifest_path.write_bytes(manifest)
         except OSError as exc:
             raise ContentError([cannot_write(self.output, exc)]) from None
         finally:

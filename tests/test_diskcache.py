@@ -1,6 +1,7 @@
 """The disk cache: a new process finds what an earlier one parsed and converted, and a bad cache is only a miss."""
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from test_builder import REPO, fresh_build, snapshot
 def test_values_come_back_under_the_same_salt_only(tmp_path):
     cache = DiskCache(tmp_path / "c.sqlite3", "engine 1")
     key = cache.key("file", "a.md", b"bytes")
-    cache.put_many({key: pickled(("value", []))}, {key})
+    cache.put_many({key: pickled(("value", []))})
     assert cache.get_many([key]) == {key: ("value", [])}
     assert cache.key("file", "a.md", b"other bytes") != key
     assert cache.key("file", "a.m", b"dbytes") != key  # parts are delimited
@@ -32,18 +33,27 @@ def test_a_damaged_cache_is_a_miss_and_is_replaced(tmp_path, damage):
     cache = DiskCache(path, "engine")
     key = cache.key("x")
     assert cache.get_many([key]) == {}
-    cache.put_many({key: pickled(1)}, {key})
+    cache.put_many({key: pickled(1)})
     assert cache.get_many([key]) == {key: 1}
 
 
 def test_entries_no_longer_used_are_pruned_once_they_outnumber_the_used(tmp_path):
-    cache = DiskCache(tmp_path / "c.sqlite3", "engine")
-    old = {cache.key("old", str(n)): pickled(n) for n in range(1500)}
-    cache.put_many(old, set(old))
-    new = {cache.key("new"): pickled("new")}
-    cache.put_many(new, set(new))
-    assert cache.get_many(old) == {}
-    assert cache.get_many(new) == {cache.key("new"): "new"}
+    paths = []
+    for n in range(3000):
+        (tmp_path / f"{n}.md").write_text(f"version 1 of {n}")
+        paths.append(str(tmp_path / f"{n}.md"))
+    memo = Memo(DiskCache(tmp_path / "c.sqlite3", "engine"))
+    memo.read_all("briefs", paths, (), tmp_path, Problems(), lambda path, data, own: data)
+    memo.save()
+    for path in paths[:1000]:
+        Path(path).write_text(Path(path).read_text() + ", version 2")
+    later = Memo(DiskCache(tmp_path / "c.sqlite3", "engine"))
+    later.read_all("briefs", paths[:1000], (), tmp_path, Problems(), lambda path, data, own: data)
+    later.save()  # 4,000 entries, 1,000 in use: the 3,000 others go
+    with sqlite3.connect(tmp_path / "c.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM entries").fetchone() == (1000,)
+    again = Memo(DiskCache(tmp_path / "c.sqlite3", "engine"))
+    again.read_all("briefs", paths[:1000], (), tmp_path, Problems(), lambda path, data, own: pytest.fail("read again"))
 
 
 def test_a_new_memo_reads_and_converts_nothing_it_finds_in_the_cache(tmp_path):
