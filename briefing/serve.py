@@ -13,6 +13,7 @@ import html
 import json
 import logging
 import mimetypes
+import os
 import sys
 import time
 from pathlib import Path
@@ -220,15 +221,37 @@ class Rebuilder:
         stamp = tree_stamp(self.watched)
         now = time.monotonic()
         if stamp != self.stamp:
-            self.changed.update(entry[0] for entry in set(stamp) ^ set(self.stamp))
+            touched = {entry[0] for entry in set(stamp) ^ set(self.stamp)}
+            self.changed.update(touched)
             self.stamp = stamp
             self.changed_at = now
+            # On a large site a poll takes tens of ms: check just the touched files for the settle.
+            now_stamps = {entry[0]: entry for entry in stamp if entry[0] in touched}
+            ioloop.IOLoop.current().call_later(SETTLE_SECONDS, self.settle, {path: now_stamps.get(path) for path in touched})
             return
         if self.changed_at is not None and now - self.changed_at >= SETTLE_SECONDS:
-            self.changed_at = None
-            self.build()
-            LiveReloadHandler.reload_waiters(reload_path(self.changed, self.builder.options.templates))
-            self.changed = set()
+            self.rebuild()
+
+    def settle(self, touched: dict[str, tuple | None]) -> None:
+        """Rebuild now if the files of the last change have not changed again since."""
+        if self.changed_at is None or any(current_stamp(path) != stamp for path, stamp in touched.items()):
+            return  # built already, or still being written: the next poll takes over
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        self.changed_at = None
+        self.build()
+        LiveReloadHandler.reload_waiters(reload_path(self.changed, self.builder.options.templates))
+        self.changed = set()
+
+
+def current_stamp(path: str) -> tuple | None:
+    """A file's entry as tree_stamp makes it, or None when it is gone."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (path, info.st_mtime_ns, info.st_size)
 
 
 def reload_path(changed: set[str], templates: Path) -> str:
