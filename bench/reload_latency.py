@@ -35,7 +35,7 @@ def free_port() -> int:
 
 def measure(content: Path, brief: str, edits: int, browser, link_to: str = "") -> list[float]:
     """Milliseconds from each edit written to its text shown; with `link_to`, each edit also adds a
-    wikilink, which changes the site's structure and so rebuilds the whole model."""
+    wikilink, which changes the linked company's backlinks too."""
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         shutil.copytree(content, root / "content")
@@ -105,7 +105,7 @@ def main() -> None:
         f"- machine: {platform.machine()}, {platform.system()} {platform.release()}, Python {platform.python_version()}, Chromium {version}",
         "",
         "A text edit changes words only: the site model is patched and one page re-rendered. An edit adding",
-        "a link changes what the site shows elsewhere (backlinks), so the whole model is rebuilt.",
+        "a link also changes the linked company's backlinks: both records are patched, both pages re-rendered.",
         "",
         "| corpus | edit | median | min | max | edits |",
         "|---|---|---|---|---|---|",
