@@ -235,7 +235,7 @@ def build_site(documents: Documents, settings: Settings, problems: Problems, bui
             terms=tuple((t, tuple(terms[t][slugify(term.name)][0] for term in brief.terms[t] if slugify(term.name))) for t in settings.taxonomies),
             events=tuple(sorted(events_by_company[slug], key=event_order)),
             cited=tuple(source_refs[c.source_id] for c in bodies[slug].citations if c.source_id in source_refs),
-            referenced_by=tuple(sorted(backlinks[slug], key=lambda r: (sort_key(r.title), r.url))),
+            referenced_by=in_order(backlinks[slug]),
             stale=is_stale(brief, settings, build_date),
         )
         for slug, brief in sorted(briefs.items(), key=lambda item: sort_key(item[1].title))
@@ -301,10 +301,12 @@ def with_new_bodies(last: LastBuild, documents: Documents, settings: Settings, b
         if company is None:
             continue  # a draft this build leaves out
         body = memo.convert_one(brief.slug, brief.body.text, brief.body.first_line)
-        if references_of(body) != references_of(company.body):
-            if anchors_and_citations(body) != anchors_and_citations(company.body) or not links_resolve(body, companies):
+        if links_of(body) != links_of(company.body):
+            if not links_resolve(body, companies):
                 return None
             relinked.append((company, body))
+        if anchors_and_citations(body) != anchors_and_citations(company.body):
+            return None
         updated[brief.slug] = dataclasses.replace(company, brief=brief, body=body)
     for slug, referenced_by in new_backlinks(relinked, companies).items():
         if bool(referenced_by) != bool(companies[slug].referenced_by):
@@ -315,11 +317,6 @@ def with_new_bodies(last: LastBuild, documents: Documents, settings: Settings, b
         return site
     pages = tuple(dataclasses.replace(p, item=updated[p.item.slug]) if p.kind == "company" and p.item.slug in updated else p for p in site.pages)
     return dataclasses.replace(site, companies=tuple(updated.get(c.slug, c) for c in site.companies), pages=pages)
-
-
-def anchors_and_citations(body: RenderedBody) -> tuple:
-    references = references_of(body)
-    return references[0], references[2], references[4]
 
 
 def links_resolve(body: RenderedBody, companies: dict[str, Company]) -> bool:
@@ -336,7 +333,7 @@ def new_backlinks(relinked: list[tuple[Company, RenderedBody]], companies: dict[
     changed: dict[str, set[Referrer]] = {}
     for company, body in relinked:
         referrer = Referrer(company.title, company.url)
-        before, after = (({w.target for w in b.wikilinks} | set(b.autolinks)) - {company.slug} for b in (company.body, body))
+        before, after = (linked_companies(b) - {company.slug} for b in (company.body, body))
         for target in before ^ after:
             if target not in companies:
                 continue
@@ -346,18 +343,31 @@ def new_backlinks(relinked: list[tuple[Company, RenderedBody]], companies: dict[
                 referrers.add(referrer)
             elif not related:  # a relation between the two keeps the backlink
                 referrers.discard(referrer)
-    return {slug: tuple(sorted(referrers, key=lambda r: (sort_key(r.title), r.url))) for slug, referrers in changed.items()}
+    return {slug: in_order(referrers) for slug, referrers in changed.items()}
 
 
-def references_of(body: RenderedBody) -> tuple:
-    """What of a body the rest of the site depends on: its anchors, links, citations and rejected links."""
+def anchors_and_citations(body: RenderedBody) -> tuple:
+    """What of a body the rest of the site depends on, links to other companies aside: its anchors,
+    citations and rejected links."""
     return (
         tuple(h.anchor for h in body.headings),
-        tuple((w.target, w.anchor) for w in body.wikilinks),
         tuple(c.source_id for c in body.citations),
-        body.autolinks,
         tuple(u.address for u in body.unsafe_links),
     )
+
+
+def links_of(body: RenderedBody) -> tuple:
+    """A body's links to other companies: its wikilinks (with anchors) and autolinks."""
+    return tuple((w.target, w.anchor) for w in body.wikilinks), body.autolinks
+
+
+def linked_companies(body: RenderedBody) -> set[str]:
+    return {w.target for w in body.wikilinks} | set(body.autolinks)
+
+
+def in_order(referrers: set[Referrer]) -> tuple[Referrer, ...]:
+    """A company's backlinks as its page lists them."""
+    return tuple(sorted(referrers, key=lambda r: (sort_key(r.title), r.url)))
 
 
 def convert_bodies(briefs: dict[str, Brief], settings: Settings, memo: Memo) -> dict[str, RenderedBody]:
@@ -514,7 +524,7 @@ def collect_backlinks(briefs, bodies, edges, home, descriptions, refs, documents
     backlinks: dict[str, set[Referrer]] = {slug: set() for slug in briefs}
     for slug, body in bodies.items():
         referrer = Referrer(refs[slug].title, refs[slug].url)
-        for target in {w.target for w in body.wikilinks} | set(body.autolinks):
+        for target in linked_companies(body):
             if target in backlinks and target != slug:
                 backlinks[target].add(referrer)
     for slug, slug_edges in edges.items():
