@@ -13,7 +13,6 @@ import html
 import json
 import logging
 import mimetypes
-import os
 import sys
 import time
 from pathlib import Path
@@ -29,7 +28,7 @@ from .builder import Builder, BuildOptions, BuildResult
 from .parallel import Progress
 from .problems import Problems
 from .settings import load_settings
-from .stamps import tree_stamp
+from .stamps import tree_entry, tree_stamp
 
 POLL_SECONDS = 0.01
 SETTLE_SECONDS = 0.01
@@ -234,7 +233,7 @@ class Rebuilder:
 
     def settle(self, touched: dict[str, tuple | None]) -> None:
         """Rebuild now if the files of the last change have not changed again since."""
-        if self.changed_at is None or any(current_stamp(path) != stamp for path, stamp in touched.items()):
+        if self.changed_at is None or any(tree_entry(path) != stamp for path, stamp in touched.items()):
             return  # built already, or still being written: the next poll takes over
         self.rebuild()
 
@@ -244,14 +243,6 @@ class Rebuilder:
         LiveReloadHandler.reload_waiters(reload_path(self.changed, self.builder.options.templates))
         self.changed = set()
 
-
-def current_stamp(path: str) -> tuple | None:
-    """A file's entry as tree_stamp makes it, or None when it is gone."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return (path, info.st_mtime_ns, info.st_size)
 
 
 def reload_path(changed: set[str], templates: Path) -> str:
