@@ -94,13 +94,14 @@ class Builder:
             except BaseException:
                 staging.discard()
                 raise
+            names = set(sizes)
             try:
-                report = staging.commit(set(sizes), self.committed)
+                report = staging.commit(names, self.committed)
             except ContentError:
                 self.renderer.forget()
                 self.committed = None
                 raise
-            self.committed = set(sizes)
+            self.committed = names
         except ContentError as exc:
             errors = sorted(set(problems.errors) | set(exc.problems))
             return BuildResult(False, tuple(errors), tuple(problems.warnings), seconds=time.perf_counter() - started)

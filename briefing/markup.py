@@ -92,6 +92,7 @@ class Names:
         text = repr((sorted(self.titles.items()), sorted(self.by_first_word.items())))
         return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
 
+
 class _Found:
     """What one conversion found; reset before each conversion."""
 
