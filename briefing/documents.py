@@ -178,7 +178,7 @@ def read_documents(content: Path, settings: Settings, problems: Problems, memo: 
     memo = memo or Memo()
     paths = memo.listing(companies, problems, lambda own: markdown_files(companies, own, "brief"))
     parsed = memo.read_all("briefs", paths, settings.taxonomies, content, problems, lambda path, data, own: read_brief(Path(path), content, schema, settings, own, data))
-    read = {os.path.basename(path)[:-3]: brief for path, brief in zip(paths, parsed)}
+    read = {path.rpartition(os.sep)[2][:-3]: brief for path, brief in zip(paths, parsed)}  # markdown_files joined them with os.sep
     briefs = tuple(brief for brief in read.values() if brief is not None)
     index_path = content / "index.md"
     index = read_text_page(index_path, content, problems) if index_path.is_file() else None

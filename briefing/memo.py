@@ -145,8 +145,10 @@ class Memo:
         self.bodies = converted
         return {slug: converted[(slug, *source)][0] for slug, source in bodies.items()}
 
-    def convert_one(self, slug: str, text: str, first_line: int) -> RenderedBody:
-        """One brief's body with the names of the last build (the caller knows they have not changed)."""
+    def convert_one(self, slug: str, text: str, first_line: int, replacing: tuple[str, int]) -> RenderedBody:
+        """One brief's body with the names of the last build (the caller knows they have not changed),
+        in place of its body `replacing` (text, first line): a preview edited for hours keeps one body a brief."""
+        self.bodies.pop((slug, *replacing), None)
         body = self.converter.convert(text, first_line, slug)
         self.bodies[(slug, text, first_line)] = (body, self.remember_body((slug, text, first_line), pickled(body)))
         return body

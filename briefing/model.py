@@ -10,6 +10,8 @@ import dataclasses
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import attrgetter, is_not
 from pathlib import Path
 
 from . import urls
@@ -285,22 +287,19 @@ def with_new_bodies(last: LastBuild, documents: Documents, settings: Settings, b
     unchanged = ("sources", "index", "term_pages", "unreadable_briefs", "unreadable_sources", "sources_file_failed")
     if any(getattr(documents, name) != getattr(before, name) for name in unchanged):
         return None
-    old = {b.slug: b for b in before.briefs}
-    if old.keys() != {b.slug for b in documents.briefs} or memo.converter is None:
+    # On a large site walks over every brief are most of the cost, so they run in C (map, compress, attrgetter).
+    if len(documents.briefs) != len(before.briefs) or memo.converter is None:
         return None
-    companies = {c.slug: c for c in site.companies}
+    companies = dict(zip(map(attrgetter("ref.slug"), site.companies), site.companies))
     updated: dict[str, Company] = {}
     relinked: list[tuple[Company, RenderedBody]] = []
-    for brief in documents.briefs:
-        previous = old[brief.slug]
-        if brief is previous:
-            continue
-        if dataclasses.replace(brief, body=previous.body) != previous:
+    for brief, previous in zip(*changed_pairs(documents.briefs, before.briefs)):
+        if dataclasses.replace(brief, body=previous.body) != previous:  # the slug too: the same briefs, in the same order
             return None
         company = companies.get(brief.slug)
         if company is None:
             continue  # a draft this build leaves out
-        body = memo.convert_one(brief.slug, brief.body.text, brief.body.first_line)
+        body = memo.convert_one(brief.slug, brief.body.text, brief.body.first_line, (previous.body.text, previous.body.first_line))
         if links_of(body) != links_of(company.body):
             if not links_resolve(body, companies):
                 return None
@@ -315,8 +314,23 @@ def with_new_bodies(last: LastBuild, documents: Documents, settings: Settings, b
     problems.extend(last.problems)
     if not updated:
         return site
-    pages = tuple(dataclasses.replace(p, item=updated[p.item.slug]) if p.kind == "company" and p.item.slug in updated else p for p in site.pages)
-    return dataclasses.replace(site, companies=tuple(updated.get(c.slug, c) for c in site.companies), pages=pages)
+    new_companies = {id(companies[slug]): company for slug, company in updated.items()}
+    new_pages = {id(page): dataclasses.replace(page, item=new_companies[id(page.item)]) for page in compress(site.pages, map(new_companies.__contains__, map(id, map(attrgetter("item"), site.pages))))}
+    return dataclasses.replace(site, companies=swapped(site.companies, new_companies), pages=swapped(site.pages, new_pages))
+
+
+def changed_pairs(new: tuple, old: tuple) -> tuple[list, list]:
+    """The items of two tuples of the same length that are not the same object, position by position."""
+    differs = list(map(is_not, new, old))
+    return list(compress(new, differs)), list(compress(old, differs))
+
+
+def swapped(items: tuple, replacements: dict[int, object]) -> tuple:
+    """`items` with each object whose id is a key of `replacements` swapped for its value."""
+    result = list(items)
+    for i in compress(range(len(result)), map(replacements.__contains__, map(id, result))):
+        result[i] = replacements[id(result[i])]
+    return tuple(result)
 
 
 def links_resolve(body: RenderedBody, companies: dict[str, Company]) -> bool:
