@@ -2,13 +2,14 @@
 
 livereload only rebuilds while a browser is connected, reloads once per changed
 file and drops changes that come within seconds of a reload. So Briefing
-watches the sources itself (a fast poll of file stamps), waits for a burst of
+watches the sources itself (watch.py: inotify, or a fast poll), waits for a burst of
 saves to settle, rebuilds once, and tells every open page to reload. A failed
 rebuild keeps the last good site on disk and shows the errors over the page.
 """
 
 from __future__ import annotations
 
+import gc
 import html
 import json
 import logging
@@ -28,9 +29,8 @@ from .builder import Builder, BuildOptions, BuildResult
 from .parallel import Progress
 from .problems import Problems
 from .settings import load_settings
-from .stamps import tree_entry, tree_stamp
+from .watch import watch
 
-POLL_SECONDS = 0.01
 SETTLE_SECONDS = 0.01
 SOFT_RELOAD = "briefing-soft-reload"
 # A livereload.js plugin: on a content change it fetches the page again and swaps
@@ -193,19 +193,20 @@ class PreviewServer(Server):
 
 
 class Rebuilder:
-    """Polls the sources; after a burst of changes settles, rebuilds once and reloads every page."""
+    """Hears of changes from the watcher; once a burst of them settles, rebuilds once and reloads every page."""
 
-    def __init__(self, builder: Builder, state: PreviewState, watched: list[Path], report: Callable[[BuildResult, Path], None]):
+    def __init__(self, builder: Builder, state: PreviewState, report: Callable[[BuildResult, Path], None]):
         self.builder = builder
         self.state = state
-        self.watched = watched
         self.report = report
-        self.stamp = tree_stamp(watched)
         self.changed: set[str] = set()
         self.changed_at: float | None = None
 
     def build(self) -> BuildResult:
         result = self.builder.build()
+        # What a build keeps lives until the next one: frozen, the collector stops walking it (at 10,000 briefs,
+        # a pause of over a second at the first collection after each full build).
+        gc.freeze()
         self.state.generation += 1
         self.report(result, self.builder.options.output)
         if result.ok:
@@ -216,33 +217,21 @@ class Rebuilder:
         sys.stdout.flush()
         return result
 
-    def poll(self) -> None:
-        stamp = tree_stamp(self.watched)
-        now = time.monotonic()
-        if stamp != self.stamp:
-            touched = {entry[0] for entry in set(stamp) ^ set(self.stamp)}
-            self.changed.update(touched)
-            self.stamp = stamp
-            self.changed_at = now
-            # On a large site a poll takes tens of ms: check just the touched files for the settle.
-            now_stamps = {entry[0]: entry for entry in stamp if entry[0] in touched}
-            ioloop.IOLoop.current().call_later(SETTLE_SECONDS, self.settle, {path: now_stamps.get(path) for path in touched})
-            return
-        if self.changed_at is not None and now - self.changed_at >= SETTLE_SECONDS:
-            self.rebuild()
+    def heard(self, paths: set[str]) -> None:
+        """Files changed: rebuild once nothing has changed for SETTLE_SECONDS."""
+        self.changed.update(paths)
+        self.changed_at = time.monotonic()
+        ioloop.IOLoop.current().call_later(SETTLE_SECONDS, self.settle)
 
-    def settle(self, touched: dict[str, tuple | None]) -> None:
-        """Rebuild now if the files of the last change have not changed again since."""
-        if self.changed_at is None or any(tree_entry(path) != stamp for path, stamp in touched.items()):
-            return  # built already, or still being written: the next poll takes over
-        self.rebuild()
+    def settle(self) -> None:
+        if self.changed_at is not None and time.monotonic() - self.changed_at >= SETTLE_SECONDS * 0.9:
+            self.rebuild()
 
     def rebuild(self) -> None:
         self.changed_at = None
         self.build()
         LiveReloadHandler.reload_waiters(reload_path(self.changed, self.builder.options.templates))
         self.changed = set()
-
 
 
 def reload_path(changed: set[str], templates: Path) -> str:
@@ -259,7 +248,7 @@ def reload_path(changed: set[str], templates: Path) -> str:
 def serve(options: BuildOptions, host: str, port: int, report: Callable[[BuildResult, Path], None], progress: Progress | None = None) -> int:
     builder = Builder(options, progress)
     state = PreviewState(options.output, "/")
-    rebuilder = Rebuilder(builder, state, [options.content, options.templates], report)
+    rebuilder = Rebuilder(builder, state, report)
     result = rebuilder.build()
     if not result.ok:
         state.base_path = base_path_of(options)
@@ -269,9 +258,7 @@ def serve(options: BuildOptions, host: str, port: int, report: Callable[[BuildRe
     loop = ioloop.IOLoop.current()
     # Printed once the loop runs, so the address answers by the time anyone reads it.
     loop.add_callback(lambda: print(f"Serving on http://{host}:{port}{state.base_path} (Ctrl-C to stop)", flush=True))
-    # Polling costs about 3 us a file: poll small sites often, large ones less.
-    interval = POLL_SECONDS if len(rebuilder.stamp) < 500 else POLL_SECONDS * 2.5
-    ioloop.PeriodicCallback(rebuilder.poll, interval * 1000).start()
+    watch([options.content, options.templates], rebuilder.heard)
     try:
         server.serve(port=port, host=host, root=str(options.output), restart_delay=0)
     except KeyboardInterrupt:

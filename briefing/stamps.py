@@ -40,15 +40,6 @@ def tree_stamp(folders: list[Path]) -> tuple:
     return tuple(sorted(stamp))
 
 
-def tree_entry(path: str) -> tuple[str, int, int] | None:
-    """One file's entry as tree_stamp makes it, or None when the file is gone."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return (path, info.st_mtime_ns, info.st_size)
-
-
 def content_digest(folders: list[Path], extra: str = "") -> str:
     """A digest of every file's path and bytes under `folders` (hidden ones skipped), and of `extra`."""
     digest = hashlib.blake2b(extra.encode(), digest_size=20)

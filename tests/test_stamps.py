@@ -2,7 +2,7 @@
 
 import os
 
-from briefing.stamps import file_stamp, tree_entry, tree_stamp
+from briefing.stamps import file_stamp, tree_stamp
 
 
 def test_tree_stamp_sees_edits_additions_and_removals_but_not_hidden_files(tmp_path):
@@ -33,11 +33,3 @@ def test_file_stamp_changes_with_the_modification_time(tmp_path):
     os.utime(path, ns=(before[0] + 1_000_000, before[0] + 1_000_000))
     assert file_stamp(path) != before
     assert file_stamp(tmp_path / "missing") is None
-
-
-def test_tree_entry_is_the_files_entry_in_tree_stamp(tmp_path):
-    (tmp_path / "a.md").write_text("one")
-    [entry] = tree_stamp([tmp_path])
-    assert tree_entry(entry[0]) == entry
-    (tmp_path / "a.md").unlink()
-    assert tree_entry(entry[0]) is None
