@@ -74,7 +74,7 @@ def brief_schema(taxonomies: tuple[str, ...]) -> dict[str, Field]:
     return schema
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ref:
     """A value that names something in another file, with the line that names it."""
 
@@ -82,7 +82,7 @@ class Ref:
     line: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RelationEntry:
     to: Ref
     type: str
@@ -93,7 +93,7 @@ class RelationEntry:
     horizon: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EventEntry:
     date: PartialDate
     title: str
@@ -101,13 +101,13 @@ class EventEntry:
     confidence: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Person:
     name: str
     role: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Markdown:
     """A Markdown body and the file line its first line sits on."""
 
@@ -116,7 +116,7 @@ class Markdown:
     first_line: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Brief:
     slug: str
     path: Path
@@ -136,7 +136,7 @@ class Brief:
     body: Markdown
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     id: str
     path: Path
@@ -147,7 +147,7 @@ class Source:
     url: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TextPage:
     """index.md or a term description: an optional title and a Markdown body."""
 
@@ -157,7 +157,7 @@ class TextPage:
     body: Markdown
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Documents:
     briefs: tuple[Brief, ...]
     sources: tuple[Source, ...]

@@ -26,7 +26,7 @@ class Invalid(Exception):
     """A value that does not fit its field; the message says what would."""
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class PartialDate:
     """YYYY, YYYY-MM or YYYY-MM-DD, shown as written, sorted by what it gives."""
 
@@ -41,7 +41,7 @@ class PartialDate:
         return self.text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Field:
     parse: Callable[["FieldReader", object, tuple], object]
     required: bool = False

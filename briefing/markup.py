@@ -32,14 +32,14 @@ WORD = re.compile(r"\w+")
 NUMBERED_CITE = re.compile(r'<sup class="cite"><a href="#source-([^"]+)">\?</a></sup>')
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Heading:
     level: int
     text: str
     anchor: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WikiLink:
     target: str
     anchor: str
@@ -47,19 +47,19 @@ class WikiLink:
     line: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Citation:
     source_id: str
     line: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnsafeLink:
     address: str
     line: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RenderedBody:
     html: str
     headings: tuple[Heading, ...]
@@ -69,7 +69,7 @@ class RenderedBody:
     unsafe_links: tuple[UnsafeLink, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Names:
     """Company names for autolinking and wikilink labels, indexed by first word."""
 

@@ -35,7 +35,7 @@ RELATION_LABELS = {
 LABEL_ORDER = tuple(dict.fromkeys(label for t in RELATION_TYPES for label in RELATION_LABELS[t]))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CompanyRef:
     slug: str
     title: str
@@ -43,7 +43,7 @@ class CompanyRef:
     url: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceRef:
     id: str
     title: str
@@ -51,7 +51,7 @@ class SourceRef:
     url: str  # the source's entry on /sources/
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Edge:
     """One relation as one company's page shows it."""
 
@@ -66,13 +66,13 @@ class Edge:
     horizon: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RelationGroup:
     label: str
     edges: tuple[Edge, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TermRef:
     taxonomy: str
     name: str
@@ -80,7 +80,7 @@ class TermRef:
     url: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Event:
     date: PartialDate
     title: str
@@ -89,13 +89,13 @@ class Event:
     confidence: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Referrer:
     title: str
     url: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Company:
     ref: CompanyRef
     brief: Brief
@@ -123,14 +123,14 @@ class Company:
         return sum(len(g.edges) for g in self.relations)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Term:
     ref: TermRef
     description: RenderedBody | None
     members: tuple[CompanyRef, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Taxonomy:
     name: str
     title: str
@@ -138,7 +138,7 @@ class Taxonomy:
     terms: tuple[Term, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Claim:
     """Something a brief says on the strength of a source."""
 
@@ -148,20 +148,20 @@ class Claim:
     url: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceEntry:
     ref: SourceRef
     source: Source
     claims: tuple[Claim, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Home:
     title: str
     intro: RenderedBody | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Page:
     """One output page: its URL, its kind (the template) and what it shows."""
 
@@ -171,7 +171,7 @@ class Page:
     item: object = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Site:
     settings: Settings
     build_date: datetime.date

@@ -55,7 +55,7 @@ SCHEMA = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Settings:
     title: str
     base_url: str  # always ends with '/'
