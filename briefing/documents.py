@@ -8,13 +8,14 @@ from __future__ import annotations
 import datetime
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from . import fields
 from .fields import Field, FieldReader, PartialDate
 from .memo import Memo
 from .problems import Problems, did_you_mean
+from .records import record
 from .settings import Settings
 from .slugs import is_brief_slug, slugify
 from .sourcefiles import UnclosedFrontMatter, read_text, split_front_matter
@@ -74,7 +75,7 @@ def brief_schema(taxonomies: tuple[str, ...]) -> dict[str, Field]:
     return schema
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Ref:
     """A value that names something in another file, with the line that names it."""
 
@@ -82,7 +83,7 @@ class Ref:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RelationEntry:
     to: Ref
     type: str
@@ -93,7 +94,7 @@ class RelationEntry:
     horizon: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EventEntry:
     date: PartialDate
     title: str
@@ -101,13 +102,13 @@ class EventEntry:
     confidence: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Person:
     name: str
     role: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Markdown:
     """A Markdown body and the file line its first line sits on."""
 
@@ -116,7 +117,7 @@ class Markdown:
     first_line: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Brief:
     slug: str
     path: Path
@@ -136,7 +137,7 @@ class Brief:
     body: Markdown
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Source:
     id: str
     path: Path
@@ -147,7 +148,7 @@ class Source:
     url: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TextPage:
     """index.md or a term description: an optional title and a Markdown body."""
 
@@ -157,7 +158,7 @@ class TextPage:
     body: Markdown
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Documents:
     briefs: tuple[Brief, ...]
     sources: tuple[Source, ...]

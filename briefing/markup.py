@@ -11,13 +11,14 @@ from __future__ import annotations
 import hashlib
 import re
 import xml.etree.ElementTree as etree
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import markdown
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
+from .records import record
 from .slugs import slugify
 
 SITE = "@site/"
@@ -32,14 +33,14 @@ WORD = re.compile(r"\w+")
 NUMBERED_CITE = re.compile(r'<sup class="cite"><a href="#source-([^"]+)">\?</a></sup>')
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Heading:
     level: int
     text: str
     anchor: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WikiLink:
     target: str
     anchor: str
@@ -47,19 +48,19 @@ class WikiLink:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Citation:
     source_id: str
     line: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UnsafeLink:
     address: str
     line: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RenderedBody:
     html: str
     headings: tuple[Heading, ...]
@@ -69,7 +70,7 @@ class RenderedBody:
     unsafe_links: tuple[UnsafeLink, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Names:
     """Company names for autolinking and wikilink labels, indexed by first word."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import field
 from itertools import compress
 from operator import attrgetter, is_not
 from pathlib import Path
@@ -20,6 +20,7 @@ from .fields import PartialDate
 from .markup import BodyConverter, Names, RenderedBody
 from .memo import LastBuild, Memo
 from .problems import Problems, did_you_mean
+from .records import record
 from .settings import Settings
 from .slugs import slugify
 
@@ -35,7 +36,7 @@ RELATION_LABELS = {
 LABEL_ORDER = tuple(dict.fromkeys(label for t in RELATION_TYPES for label in RELATION_LABELS[t]))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CompanyRef:
     slug: str
     title: str
@@ -43,7 +44,7 @@ class CompanyRef:
     url: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SourceRef:
     id: str
     title: str
@@ -51,7 +52,7 @@ class SourceRef:
     url: str  # the source's entry on /sources/
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Edge:
     """One relation as one company's page shows it."""
 
@@ -66,13 +67,13 @@ class Edge:
     horizon: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RelationGroup:
     label: str
     edges: tuple[Edge, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TermRef:
     taxonomy: str
     name: str
@@ -80,7 +81,7 @@ class TermRef:
     url: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Event:
     date: PartialDate
     title: str
@@ -89,13 +90,13 @@ class Event:
     confidence: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Referrer:
     title: str
     url: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Company:
     ref: CompanyRef
     brief: Brief
@@ -123,14 +124,14 @@ class Company:
         return sum(len(g.edges) for g in self.relations)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Term:
     ref: TermRef
     description: RenderedBody | None
     members: tuple[CompanyRef, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Taxonomy:
     name: str
     title: str
@@ -138,7 +139,7 @@ class Taxonomy:
     terms: tuple[Term, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Claim:
     """Something a brief says on the strength of a source."""
 
@@ -148,20 +149,20 @@ class Claim:
     url: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SourceEntry:
     ref: SourceRef
     source: Source
     claims: tuple[Claim, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Home:
     title: str
     intro: RenderedBody | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Page:
     """One output page: its URL, its kind (the template) and what it shows."""
 
@@ -171,7 +172,7 @@ class Page:
     item: object = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Site:
     settings: Settings
     build_date: datetime.date

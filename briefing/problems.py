@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import difflib
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
+
+from .records import record
 
 ERROR = "error"
 WARNING = "warning"
 
 
-@dataclass(frozen=True, order=True, slots=True)
+@record(order=True)
 class Problem:
     path: str
     line: int

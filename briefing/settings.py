@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import fields
 from .fields import Field, FieldReader
 from .problems import Problems
+from .records import record
 from .slugs import is_brief_slug
 from .sourcefiles import read_text
 from .yamlsafe import load_yaml
@@ -55,7 +55,7 @@ SCHEMA = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Settings:
     title: str
     base_url: str  # always ends with '/'

@@ -1,0 +1,40 @@
+"""Records: frozen, with slots, and pickled as their class and field values."""
+
+import copy
+import dataclasses
+import pickle
+
+import pytest
+
+from briefing.records import record
+
+
+@record
+class One:
+    name: str
+
+
+@record(order=True)
+class Pair:
+    key: int
+    value: tuple = ()
+
+
+def test_records_pickle_and_copy_to_equal_records():
+    for item in (One("nio"), Pair(2, (One("a"), Pair(1)))):
+        assert pickle.loads(pickle.dumps(item, protocol=5)) == item
+        assert copy.deepcopy(item) == item
+
+
+def test_a_record_pickles_as_its_class_and_fields_not_a_state_dictionary():
+    assert Pair(1, ("x",)).__reduce__() == (Pair, (1, ("x",)))
+    assert One("nio").__reduce__() == (One, ("nio",))
+
+
+def test_records_are_frozen_ordered_when_asked_and_have_no_instance_dictionary():
+    pair = Pair(1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        pair.key = 2
+    assert not hasattr(pair, "__dict__")
+    assert sorted([Pair(2), Pair(1)]) == [Pair(1), Pair(2)]
+    assert dataclasses.replace(pair, key=3) == Pair(3)
