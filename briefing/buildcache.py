@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .diskcache import DiskCache
 from .problems import WARNING, Problem
-from .stamps import content_digest
+from .stamps import content_digest, file_stamp
 from .writer import MANIFEST
 
 CACHE_FOLDER = Path(".briefing-cache")
@@ -34,6 +34,7 @@ class BuildRecord:
     pages: int
     base_path: str
     warnings: tuple[Problem, ...]
+    rendered: dict[str, tuple[str, tuple[int, int, int]]]  # file -> (fingerprint of its inputs, its stamp when built)
 
 
 def library_versions() -> str:
@@ -77,6 +78,7 @@ def load_record(output: Path) -> BuildRecord | None:
             pages=int(data["pages"]),
             base_path=str(data["base_path"]),
             warnings=tuple(Problem(str(p), int(line), str(message), WARNING) for p, line, message in data["warnings"]),
+            rendered={str(name): (str(fingerprint), (int(mtime), int(size), int(inode))) for name, (fingerprint, (mtime, size, inode)) in data["rendered"].items()},
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
@@ -90,6 +92,7 @@ def save_record(output: Path, record: BuildRecord) -> None:
         "pages": record.pages,
         "base_path": record.base_path,
         "warnings": [[w.path, w.line, w.message] for w in record.warnings],
+        "rendered": record.rendered,
     }
     try:
         path.parent.mkdir(exist_ok=True)
@@ -108,3 +111,16 @@ def output_matches(output: Path, files: dict[str, int]) -> bool:
         return all(os.stat(output / name).st_size == size for name, size in files.items())
     except (OSError, ValueError, KeyError, TypeError):
         return False
+
+
+def stamped(output: Path, fingerprints: dict[str, str]) -> dict[str, tuple[str, tuple[int, int, int]]]:
+    """Each rendered file's fingerprint with its stamp in the output now, for the record."""
+    stamps = {name: file_stamp(os.path.join(output, name)) for name in fingerprints}
+    return {name: (fingerprint, stamps[name]) for name, fingerprint in fingerprints.items() if stamps[name] is not None}
+
+
+def untouched(output: Path, record: BuildRecord | None) -> dict[str, tuple[str, int]]:
+    """The files of the record still in the output as that build left them: file -> (fingerprint, size)."""
+    if record is None:
+        return {}
+    return {name: (fingerprint, stamp[1]) for name, (fingerprint, stamp) in record.rendered.items() if file_stamp(os.path.join(output, name)) == stamp}

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .buildcache import BuildRecord, disk_cache, inputs_digest, load_record, output_matches, save_record
+from .buildcache import BuildRecord, disk_cache, inputs_digest, load_record, output_matches, save_record, stamped, untouched
 from .loader import build_date, load_site
 from .memo import Memo
 from .parallel import Progress
@@ -74,7 +74,7 @@ class Builder:
             refused = check_output_folder(options.output, [(options.content, False), (options.templates, False), (Path.cwd(), True)])
             if refused:
                 raise ContentError(refused)
-            digest = None
+            digest = recorded = None
             if self.memo.last is None:  # a fresh builder: the last build's record may show nothing changed
                 digest = inputs_digest(options.content, options.templates, repr((options, build_date())))
                 record = load_record(options.output)
@@ -82,6 +82,7 @@ class Builder:
                     report = WriteReport(0, len(record.files), 0)
                     seconds = time.perf_counter() - started
                     return BuildResult(True, (), record.warnings, record.pages, 0, 0, report, seconds, record.base_path)
+                recorded = untouched(options.output, record)  # pages whose inputs are unchanged need no rendering
             try:
                 site = load_site(options.content, problems, options.base_url, options.drafts, memo=self.memo)
             finally:
@@ -90,7 +91,7 @@ class Builder:
                 raise ContentError([])
             staging = Staging(options.output)
             try:
-                sizes = self.renderer.render(site, staging.put, self.progress)
+                sizes = self.renderer.render(site, staging.put, self.progress, recorded)
             except BaseException:
                 staging.discard()
                 raise
@@ -106,6 +107,7 @@ class Builder:
             errors = sorted(set(problems.errors) | set(exc.problems))
             return BuildResult(False, tuple(errors), tuple(problems.warnings), seconds=time.perf_counter() - started)
         if digest is not None:
-            save_record(options.output, BuildRecord(digest, sizes, len(site.pages), site.settings.base_path, tuple(problems.warnings)))
+            rendered = stamped(options.output, self.renderer.fingerprints)
+            save_record(options.output, BuildRecord(digest, sizes, len(site.pages), site.settings.base_path, tuple(problems.warnings), rendered))
         seconds = time.perf_counter() - started
         return BuildResult(True, (), tuple(problems.warnings), len(site.pages), self.renderer.rendered, self.memo.hits, report, seconds, site.settings.base_path)

@@ -1,12 +1,14 @@
 """The record of the last build: a build with nothing changed does nothing, anything changed builds."""
 
+import os
+import re
 import shutil
 
 import pytest
 
 from briefing.buildcache import record_path
 from briefing.builder import Builder, BuildOptions
-from helpers import REPO
+from helpers import REPO, run_build
 
 
 @pytest.fixture
@@ -65,3 +67,26 @@ def test_a_new_build_date_builds_again(workspace, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(1617235200 + 200 * 86400))
     later = build()
     assert later.rendered > 0 and len(later.warnings) == 7
+
+
+def test_a_new_process_renders_only_the_pages_an_edit_changes(workspace):
+    """The record keeps a fingerprint of every page's inputs: independent of the process (hash seeds differ)."""
+    def build_in_new_process(seed: str):
+        result = run_build("--content", "content", "--templates", "templates", "--output", "site", cwd=workspace, env={**os.environ, "PYTHONHASHSEED": seed})
+        assert result.returncode == 0, result.stderr
+        return int(re.search(r"\((\d+) rendered", result.stdout).group(1))
+
+    first = build_in_new_process("1")
+    nio = workspace / "content" / "companies" / "nio.md"
+    nio.write_text(nio.read_text().replace("\n## ", "\nA sentence that names no company.\n\n## ", 1))
+    assert build_in_new_process("2") == 1  # its own page: nothing else shows its text
+    nio.write_text(nio.read_text().replace("A sentence that names no company.", "A sentence that links [[baidu]]."))
+    assert build_in_new_process("3") == 2  # and Baidu's, which lists it under "Referenced by"
+    company = workspace / "templates" / "company.html"
+    company.write_text(company.read_text() + "\n")
+    assert build_in_new_process("4") == first  # a template changed: every page
+    fresh = build(output=workspace / "fresh")
+    assert fresh.ok
+    for path in (workspace / "fresh").rglob("*"):
+        if path.is_file() and path.name != ".briefing-manifest.json":
+            assert (workspace / "site" / path.relative_to(workspace / "fresh")).read_bytes() == path.read_bytes()
