@@ -150,7 +150,7 @@ class Renderer:
             else:
                 needed.append(job)
         if recorded is not None:
-            needed = self.unrecorded(needed, site_inputs, recorded, plan.sizes)
+            needed = self.unrecorded(needed, plan, site, site_inputs, recorded, plan.sizes)
         # Pages about the whole site are the slowest (each lists every company, event or claim): started
         # first, they run while other workers render the rest, instead of keeping one worker busy at the end.
         needed.sort(key=lambda job: job.inputs is not None)
@@ -174,11 +174,16 @@ class Renderer:
         self.last = LastRender(chrome, site.companies, site.pages, plan.outline_companies, plan.outline_pages, plan.jobs, plan.site_wide, dict(sizes), site_inputs)
         return sizes
 
-    def unrecorded(self, jobs: list[Job], site_inputs: tuple, recorded: dict[str, tuple[str, int]], sizes: dict[str, int]) -> list[Job]:
+    def unrecorded(self, jobs: list[Job], plan: Plan, site: Site, site_inputs: tuple, recorded: dict[str, tuple[str, int]], sizes: dict[str, int]) -> list[Job]:
         """The jobs whose files `recorded` does not hold as made from the same inputs; the fingerprint of every
-        job, in worker processes (pickling 10,000 companies takes seconds of one core)."""
-        site_print = self.site_digest(site_inputs) if any(job.inputs is None for job in jobs) else ""
-        prints = parallel_map(lambda i: self.fingerprint(jobs[i], site_print), range(len(jobs)))
+        job. Pickling 10,000 companies takes seconds of one core: worker processes share it, and each
+        company's outline is pickled once, for its own page and for the pages about the whole site."""
+        outlines = plan.outline_companies
+        outline_prints = dict(zip(map(id, site.companies), parallel_map(lambda i: self.digest(outlines[i]), range(len(outlines)))))
+        site_print = ""
+        if any(job.inputs is None for job in jobs):
+            site_print = self.site_digest((*site_inputs[:2], tuple(outline_prints.values()), *site_inputs[3:]))
+        prints = parallel_map(lambda i: self.fingerprint(jobs[i], site_print, outline_prints), range(len(jobs)))
         self.fingerprints = {job.name: fingerprint for job, fingerprint in zip(jobs, prints)}
         needed = []
         for job, fingerprint in zip(jobs, prints):
@@ -189,9 +194,14 @@ class Renderer:
                 needed.append(job)
         return needed
 
-    def fingerprint(self, job: Job, site_print: str) -> str:
+    def fingerprint(self, job: Job, site_print: str, outline_prints: dict[int, str]) -> str:
         shown = (job.template, job.page.url, job.page.kind, job.page.title, job.absolute_links)
-        return self.digest((shown, site_print if job.inputs is None else job.inputs))
+        if job.inputs is None:
+            return self.digest((shown, site_print))
+        company = job.page.item
+        if id(company) in outline_prints:  # a company is its outline and what outline_of leaves out
+            return self.digest((shown, job.inputs[0], outline_prints[id(company)], company.body, company.brief.body, company.referenced_by))
+        return self.digest((shown, job.inputs))
 
     def site_digest(self, site_inputs: tuple) -> str:
         """The digest of what pages about the whole site show, its long parts pickled in chunks by worker processes."""
