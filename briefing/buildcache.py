@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -48,11 +49,11 @@ def library_versions() -> str:
 
 
 def engine_fingerprint() -> str:
-    """Briefing's own code and the versions of the libraries that shape the output."""
+    """Briefing's own code, and the versions of Python and of the libraries that shape the output."""
     engine = hashlib.blake2b(digest_size=20)
     for path in sorted(ENGINE.glob("*.py")):
         engine.update(path.name.encode() + b"\0" + path.read_bytes())
-    return f"{library_versions()}\n{engine.hexdigest()}"
+    return f"{sys.version}\n{library_versions()}\n{engine.hexdigest()}"
 
 
 def inputs_digest(content: Path, templates: Path, settings_key: str) -> str:
