@@ -69,6 +69,18 @@ class DiskCache:
             self.discard_if_damaged()
             return None
 
+    def copy_many(self, pairs: list[tuple[bytes, bytes]]) -> int | None:
+        """Store each entry (old key, new key) under its new key as well; the count as put_many gives it."""
+        try:
+            with self.connect() as db:
+                db.executemany("INSERT OR REPLACE INTO entries SELECT ?, value FROM entries WHERE key = ?", ((new, old) for old, new in pairs))
+                (count,) = db.execute("SELECT count(*) FROM entries").fetchone()
+            db.close()
+            return count
+        except sqlite3.Error:
+            self.discard_if_damaged()
+            return None
+
     def keep_only(self, used: set[bytes]) -> None:
         """Drop every entry whose key is not in `used`."""
         try:

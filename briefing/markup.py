@@ -88,6 +88,13 @@ class Names:
         ordered = {word: tuple(sorted(c, key=lambda c: (-len(c[0]), c))) for word, c in index.items()}
         return cls(dict(titles), ordered)
 
+    def changes_since(self, other: "Names") -> tuple[set[str], set[str]]:
+        """The spellings that name another company (or none) than in `other`, and the slugs whose title changed."""
+        pairs = {pair for spellings in self.by_first_word.values() for pair in spellings}
+        other_pairs = {pair for spellings in other.by_first_word.values() for pair in spellings}
+        retitled = {slug for slug in self.titles.keys() | other.titles.keys() if self.titles.get(slug) != other.titles.get(slug)}
+        return {name for name, _ in pairs ^ other_pairs}, retitled
+
     def digest(self) -> str:
         """Stable across processes (unlike hash()): part of the disk-cache key of every body converted with these names."""
         text = repr((sorted(self.titles.items()), sorted(self.by_first_word.items())))

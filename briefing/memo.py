@@ -121,11 +121,15 @@ class Memo:
     def convert_all(self, names: Names, autolink: bool, bodies: dict[str, tuple[str, int]]) -> dict[str, RenderedBody]:
         """slug -> converted body, converting only bodies (or names) that changed since the last build,
         or, in a new process, that the disk cache does not have."""
+        previous = None  # the names (and autolink setting) the last build converted with, if they differ
         if self.converter is None or names != self.names or autolink != self.autolink:
+            previous = (self.names, self.autolink) if self.converter is not None else self.stored_names()
             self.names, self.autolink = names, autolink
             self.names_digest = names.digest()
             self.converter = BodyConverter(names, autolink=autolink)
-            self.bodies = {}
+            self.bodies = self.rekeyed(self.left_as_they_were(self.bodies, previous))
+            if self.disk is not None:
+                self.queue(self.disk.key("names"), pickled((names, autolink)))
         keys = [(slug, text, first_line) for slug, (text, first_line) in bodies.items()]
         missing = [key for key in keys if key not in self.bodies]
         converted = {key: self.bodies.get(key) for key in keys}
@@ -137,6 +141,14 @@ class Memo:
                 if disk_keys[key] in stored:
                     converted[key] = (stored[disk_keys[key]], disk_keys[key])
             missing = [key for key in missing if disk_keys[key] not in stored]
+            if missing and previous is not None and previous != (names, autolink):
+                # A new process after a company was added, removed or renamed: the last build's bodies.
+                old_digest = previous[0].digest()
+                old_keys = {key: self.body_key(*key, names_digest=old_digest) for key in missing}
+                found = self.disk.get_many(old_keys.values())
+                reused = self.rekeyed(self.left_as_they_were({key: (found[old_keys[key]], old_keys[key]) for key in missing if old_keys[key] in found}, previous))
+                converted.update(reused)
+                missing = [key for key in missing if key not in reused]
         self.hits += len(keys) - len(missing)
         convert = self.converter.convert
         fresh = parallel_iter(lambda index: pickled(convert(missing[index][1], missing[index][2], missing[index][0])), range(len(missing)), counter(self.progress, "converting", len(missing)))
@@ -144,6 +156,31 @@ class Memo:
             converted[key] = (pickle.loads(data), self.remember_body(key, data, disk_keys.get(key)))
         self.bodies = converted
         return {slug: converted[(slug, *source)][0] for slug, source in bodies.items()}
+
+    def left_as_they_were(self, bodies: dict[tuple[str, str, int], tuple[RenderedBody, bytes | None]], previous: tuple[Names, bool] | None) -> dict:
+        """The `bodies`, converted with the `previous` names, that the current names leave as they were: a
+        company added, removed or renamed changes only the bodies that show one of the names that changed."""
+        if previous is None or previous[1] != self.autolink:
+            return {}
+        spellings, retitled = self.names.changes_since(previous[0])
+        return {key: kept for key, kept in bodies.items() if not shows_any(key[1], kept[0], spellings, retitled)}
+
+    def stored_names(self) -> tuple[Names, bool] | None:
+        """The names and autolink setting of the last build this disk cache saw, if any."""
+        if self.disk is None:
+            return None
+        previous = self.disk.get_many([self.disk.key("names")]).get(self.disk.key("names"))
+        return previous if isinstance(previous, tuple) and len(previous) == 2 and isinstance(previous[0], Names) else None
+
+    def rekeyed(self, kept: dict[tuple[str, str, int], tuple[RenderedBody, bytes | None]]) -> dict[tuple[str, str, int], tuple[RenderedBody, bytes | None]]:
+        """`kept` under their disk keys for the current names, copied to them in the disk cache so a new process finds them."""
+        if self.disk is None:
+            return dict(kept)
+        bodies = {key: (body, self.body_key(*key)) for key, (body, _) in kept.items()}
+        pairs = [(old, bodies[key][1]) for key, (_, old) in kept.items() if old is not None]
+        if pairs:
+            self.stored = self.disk.copy_many(pairs)
+        return bodies
 
     def convert_one(self, slug: str, text: str, first_line: int, replacing: tuple[str, int]) -> RenderedBody:
         """One brief's body with the names of the last build (the caller knows they have not changed),
@@ -153,8 +190,9 @@ class Memo:
         self.bodies[(slug, text, first_line)] = (body, self.remember_body((slug, text, first_line), pickled(body)))
         return body
 
-    def body_key(self, slug: str, text: str, first_line: int) -> bytes:
-        return self.disk.key("body", self.names_digest, str(self.autolink), slug, str(first_line), text)
+    def body_key(self, slug: str, text: str, first_line: int, names_digest: str | None = None) -> bytes:
+        """A body's disk key: its text and every name it was converted with (by default, the current ones)."""
+        return self.disk.key("body", names_digest or self.names_digest, str(self.autolink), slug, str(first_line), text)
 
     def remember_body(self, key: tuple[str, str, int], data: bytes, disk_key: bytes | None = None) -> bytes | None:
         """Queue a converted body for the disk cache; its disk key."""
@@ -181,5 +219,12 @@ class Memo:
         if count is not None and count > 2 * live + 1000:
             used = {entry[4] for files in self.files.values() for entry in files.values()}
             used.update(disk_key for _, disk_key in self.bodies.values())
+            used.add(self.disk.key("names"))
             used.discard(None)
             self.disk.keep_only(used)
+
+
+def shows_any(text: str, body: RenderedBody, spellings: set[str], retitled: set[str]) -> bool:
+    """Whether a body converted from `text` may show one of `spellings` (autolinks: a name can only be
+    linked where the text spells it) or the title of a `retitled` company (the label of a bare wikilink)."""
+    return any(spelling in text for spelling in spellings) or any(link.target in retitled for link in body.wikilinks)

@@ -3,6 +3,7 @@
 import os
 import time
 
+from briefing.diskcache import DiskCache
 from briefing.markup import Names
 from briefing.memo import Memo
 from briefing.parallel import worker_count
@@ -57,3 +58,42 @@ def test_bodies_are_converted_again_when_the_names_change():
     assert again["x"] is first["x"]
     renamed = Names.build({"nio": ("NIO Inc",)}, {"nio": "NIO Inc"})
     assert memo.convert_all(renamed, True, {"x": ("About Nio.", 5)})["x"].autolinks == ()
+
+
+NAMES = {"nio": ("Nio",), "xpeng": ("XPeng",)}
+TITLES = {"nio": "Nio", "xpeng": "XPeng"}
+BODIES = {"a": ("About Nio.", 1), "b": ("About XPeng.", 1), "c": ("Links [[nio]] by slug.", 1), "d": ("Names no company.", 1)}
+RENAMED = Names.build({**NAMES, "nio": ("NIO Inc",)}, {**TITLES, "nio": "NIO Inc"})
+
+
+def test_a_renamed_company_converts_again_only_the_bodies_that_show_its_names():
+    memo = Memo()
+    first = memo.convert_all(Names.build(NAMES, TITLES), True, BODIES)
+    again = memo.convert_all(RENAMED, True, BODIES)
+    assert [slug for slug in BODIES if again[slug] is first[slug]] == ["b", "d"]
+    assert again == Memo().convert_all(RENAMED, True, BODIES)
+    assert again["a"].autolinks == () and "NIO Inc" in again["c"].html
+
+
+def test_an_added_company_converts_again_only_the_bodies_that_name_it():
+    memo = Memo()
+    first = memo.convert_all(Names.build(NAMES, TITLES), True, BODIES)
+    added = Names.build({**NAMES, "li-auto": ("Li Auto", "Names")}, {**TITLES, "li-auto": "Li Auto"})
+    again = memo.convert_all(added, True, BODIES)
+    assert [slug for slug in BODIES if again[slug] is not first[slug]] == ["d"]
+    assert again["d"].autolinks == ("li-auto",)
+
+
+def test_a_new_process_after_a_rename_finds_the_unchanged_bodies_in_the_disk_cache(tmp_path):
+    disk = DiskCache(tmp_path / "cache.sqlite3", "engine")
+    before = Memo(disk)
+    before.convert_all(Names.build(NAMES, TITLES), True, BODIES)
+    before.save()
+    after = Memo(disk)
+    bodies = after.convert_all(RENAMED, True, BODIES)
+    assert after.hits == 2  # b and d; a and c show Nio's old name
+    assert bodies == Memo().convert_all(RENAMED, True, BODIES)
+    after.save()
+    third = Memo(disk)
+    third.convert_all(RENAMED, True, BODIES)
+    assert third.hits == 4  # all of them now stored under the new names
