@@ -52,7 +52,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--briefs", type=int, default=1000)
     args = parser.parse_args()
-    briefing.parallel.MIN_ITEMS = 10**12  # one core: the profile then sees every call
+    briefing.parallel.worker_count = lambda: 1  # one core: the profile then sees every call
     with tempfile.TemporaryDirectory() as folder:
         content = generate(args.briefs, Path(folder) / "corpus")
         builder = Builder(BuildOptions(content, REPO / "templates", Path(folder) / "site"))

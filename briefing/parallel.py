@@ -44,15 +44,16 @@ def worker_count() -> int:
         return os.cpu_count() or 1
 
 
-def parallel_map(function: Callable[[T], R], items: Sequence[T], progress: Callable[[int], None] | None = None) -> list[R]:
-    """`[function(item) for item in items]`, spread over the cores when there are enough items; order kept."""
-    return list(parallel_iter(function, items, progress))
+def parallel_map(function: Callable[[T], R], items: Sequence[T], progress: Callable[[int], None] | None = None, heavy: bool = False) -> list[R]:
+    """`[function(item) for item in items]`, spread over the cores when there are enough items; order kept.
+    `heavy`: each item costs far more than forking a worker, so even two are spread, one at a time."""
+    return list(parallel_iter(function, items, progress, heavy))
 
 
-def parallel_iter(function: Callable[[T], R], items: Sequence[T], progress: Callable[[int], None] | None = None) -> Iterator[R]:
+def parallel_iter(function: Callable[[T], R], items: Sequence[T], progress: Callable[[int], None] | None = None, heavy: bool = False) -> Iterator[R]:
     """`function(item)` for each item, in order, as the results come: the caller need not hold them all."""
     cores = worker_count()
-    if len(items) < MIN_ITEMS or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if len(items) < (2 if heavy else MIN_ITEMS) or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
         done = 0
         for item in items:
             yield function(item)
@@ -62,7 +63,7 @@ def parallel_iter(function: Callable[[T], R], items: Sequence[T], progress: Call
         if progress:
             progress(done % 50)
         return
-    size = max(1, min(100, len(items) // (cores * 4)))
+    size = 1 if heavy else max(1, min(100, len(items) // (cores * 4)))
     chunks = [items[start:start + size] for start in range(0, len(items), size)]
     yield from Batches(function, chunks, cores - 1, progress)
 

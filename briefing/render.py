@@ -30,13 +30,14 @@ from . import urls
 from .buildcache import engine_fingerprint
 from .markup import SITE, RenderedBody
 from .model import Company, Page, Site
-from .parallel import Progress, counter, parallel_map
+from .parallel import MIN_ITEMS, Progress, counter, parallel_map
 from .problems import ContentError, Problem, display_path
 from .records import record
 from .settings import Settings
 from .stamps import content_digest, tree_stamp
 
 STATIC = "static/"
+HEAVY_SITE = 500  # companies from which rendering a page about the whole site costs more than forking a worker
 SITE_FILES = (("feed.xml", "feed.xml"), ("sitemap.xml", "sitemap.xml"), ("robots.txt", "robots.txt"))
 
 
@@ -161,7 +162,9 @@ class Renderer:
             return len(data)
 
         # Workers get indexes, not jobs: each already holds the jobs (forked); they write, and only sizes travel back.
-        rendered = parallel_map(render_and_put, range(len(needed)), counter(progress, "rendering", len(needed)))
+        # On a large site a page about the whole site takes seconds: even a few such pages are worth the workers.
+        heavy = len(needed) < MIN_ITEMS and len(site.companies) >= HEAVY_SITE and any(job.inputs is None for job in needed)
+        rendered = parallel_map(render_and_put, range(len(needed)), counter(progress, "rendering", len(needed)), heavy)
         sizes = plan.sizes
         for job, size in zip(needed, rendered):
             self.memo[job.name] = (job.inputs, size)

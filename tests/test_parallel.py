@@ -28,6 +28,15 @@ def test_large_batches_are_shared_with_helper_processes_and_small_ones_stay_here
 
 
 @multicore
+def test_even_two_heavy_items_are_shared():
+    def heavy(_):
+        time.sleep(0.3)  # one item takes far longer than forking a worker
+        return os.getpid()
+
+    assert len(set(parallel_map(heavy, range(2), heavy=True))) == 2
+
+
+@multicore
 def test_an_error_in_this_process_stops_the_helpers_too():
     def fail_in_parent(n):
         if os.getpid() == parent:
