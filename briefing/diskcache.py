@@ -58,22 +58,17 @@ class DiskCache:
 
     def put_many(self, items: dict[bytes, bytes]) -> int | None:
         """Store pickled values; the number of entries then stored, None when the cache cannot be written."""
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.connect() as db:
-                db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", items.items())
-                (count,) = db.execute("SELECT count(*) FROM entries").fetchone()
-            db.close()
-            return count
-        except sqlite3.Error:
-            self.discard_if_damaged()
-            return None
+        return self.write("INSERT OR REPLACE INTO entries VALUES (?, ?)", items.items())
 
     def copy_many(self, pairs: list[tuple[bytes, bytes]]) -> int | None:
         """Store each entry (old key, new key) under its new key as well; the count as put_many gives it."""
+        return self.write("INSERT OR REPLACE INTO entries SELECT ?, value FROM entries WHERE key = ?", ((new, old) for old, new in pairs))
+
+    def write(self, statement: str, rows: Iterable[tuple[bytes, bytes]]) -> int | None:
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.connect() as db:
-                db.executemany("INSERT OR REPLACE INTO entries SELECT ?, value FROM entries WHERE key = ?", ((new, old) for old, new in pairs))
+                db.executemany(statement, rows)
                 (count,) = db.execute("SELECT count(*) FROM entries").fetchone()
             db.close()
             return count
