@@ -121,7 +121,7 @@ class Memo:
     def convert_all(self, names: Names, autolink: bool, bodies: dict[str, tuple[str, int]]) -> dict[str, RenderedBody]:
         """slug -> converted body, converting only bodies (or names) that changed since the last build,
         or, in a new process, that the disk cache does not have."""
-        previous = None  # the names (and autolink setting) the last build converted with, if they differ
+        previous = None  # the names and autolink setting of the last build, when this one has new ones or a new process
         if self.converter is None or names != self.names or autolink != self.autolink:
             previous = (self.names, self.autolink) if self.converter is not None else self.stored_names()
             self.names, self.autolink = names, autolink
