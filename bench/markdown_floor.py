@@ -19,11 +19,12 @@ from pathlib import Path
 
 import markdown
 
-EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from briefing.markup import EXTENSIONS  # noqa: E402
 
 
 def convert(bodies: list[str]) -> int:
-    converter = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+    converter = markdown.Markdown(extensions=list(EXTENSIONS), output_format="html")
     return sum(len(converter.reset().convert(body)) for body in bodies)
 
 

@@ -30,6 +30,7 @@ RESERVED_IDS = frozenset({"main", "top", "summary", "facts", "relations", "terms
 WIKILINK = r"\[\[([^\]\[|#\n]+)(?:#([^\]\[|\n]+))?(?:\|([^\]\[\n]+))?\]\]"
 CITATION = r"\[@([A-Za-z0-9][A-Za-z0-9_.-]*)((?:\s*;\s*@[A-Za-z0-9][A-Za-z0-9_.-]*)*)\]"
 WORD = re.compile(r"\w+")
+EXTENSIONS = ("tables", "fenced_code", "sane_lists")  # Python-Markdown's, before Briefing's own
 NUMBERED_CITE = re.compile(r'<sup class="cite"><a href="#source-([^"]+)">\?</a></sup>')
 
 
@@ -242,7 +243,7 @@ class BodyConverter:
         self.autolink = autolink
         self.self_slug = ""
         self.found = _Found()
-        md = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
+        md = markdown.Markdown(extensions=list(EXTENSIONS), output_format="html")
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
         md.inlinePatterns.register(WikiLinkPattern(self), "wikilink", 175)
