@@ -128,7 +128,7 @@ class Memo:
             self.names_digest = names.digest()
             self.converter = BodyConverter(names, autolink=autolink)
             self.bodies = self.rekeyed(self.left_as_they_were(self.bodies, previous))
-            if self.disk is not None:
+            if self.disk is not None and previous != (names, autolink):
                 self.queue(self.disk.key("names"), pickled((names, autolink)))
         keys = [(slug, text, first_line) for slug, (text, first_line) in bodies.items()]
         missing = [key for key in keys if key not in self.bodies]
