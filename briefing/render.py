@@ -140,7 +140,7 @@ class Renderer:
             chrome = last.chrome  # the same object: every comparison with it is then immediate
         plan = Plan(site, last, chrome)
         outline = plan.outline(site)
-        site_inputs = (chrome, outline.home, outline.companies, outline.taxonomies, outline.events, outline.sources)
+        site_inputs = whole_site_inputs(chrome, outline, outline.companies)
         site_changed = last is None or site_inputs != last.site_inputs
         candidates = plan.candidates(site, chrome, outline, site_changed)
         needed = []
@@ -151,7 +151,7 @@ class Renderer:
             else:
                 needed.append(job)
         if recorded is not None:
-            needed = self.unrecorded(needed, plan, site, site_inputs, recorded, plan.sizes)
+            needed = self.unrecorded(needed, plan, site, chrome, outline, recorded, plan.sizes)
         # Pages about the whole site are the slowest (each lists every company, event or claim): started
         # first, they run while other workers render the rest, instead of keeping one worker busy at the end.
         needed.sort(key=lambda job: job.inputs is not None)
@@ -177,7 +177,7 @@ class Renderer:
         self.last = LastRender(chrome, site.companies, site.pages, plan.outline_companies, plan.outline_pages, plan.jobs, plan.site_wide, dict(sizes), site_inputs)
         return sizes
 
-    def unrecorded(self, jobs: list[Job], plan: Plan, site: Site, site_inputs: tuple, recorded: dict[str, tuple[str, int]], sizes: dict[str, int]) -> list[Job]:
+    def unrecorded(self, jobs: list[Job], plan: Plan, site: Site, chrome: Chrome, outline: Site, recorded: dict[str, tuple[str, int]], sizes: dict[str, int]) -> list[Job]:
         """The jobs whose files `recorded` does not hold as made from the same inputs; the fingerprint of every
         job. Pickling 10,000 companies takes seconds of one core: worker processes share it, and each
         company's outline is pickled once, for its own page and for the pages about the whole site."""
@@ -185,7 +185,7 @@ class Renderer:
         outline_prints = dict(zip(map(id, site.companies), parallel_map(lambda i: self.digest(outlines[i]), range(len(outlines)))))
         site_print = ""
         if any(job.inputs is None for job in jobs):
-            site_print = self.site_digest((*site_inputs[:2], tuple(outline_prints.values()), *site_inputs[3:]))
+            site_print = self.site_digest(whole_site_inputs(chrome, outline, tuple(outline_prints.values())))
         prints = parallel_map(lambda i: self.fingerprint(jobs[i], site_print, outline_prints), range(len(jobs)))
         self.fingerprints = {job.name: fingerprint for job, fingerprint in zip(jobs, prints)}
         needed = []
@@ -332,6 +332,12 @@ class Plan:
         own = [Job(name, Page(name, name, name), template, None, outline) for name, template in SITE_FILES]
         own.append(Job("404.html", Page("404.html", "404", "Page not found"), "404.html", (chrome,), chrome, absolute_links=True))
         return item_jobs + [self.jobs[i] for i in remade] + own
+
+
+def whole_site_inputs(chrome: Chrome, outline: Site, companies: tuple) -> tuple:
+    """What pages about the whole site show: the chrome and the site in outline, with `companies`
+    standing for its companies (their outlines, or the fingerprints of those)."""
+    return (chrome, outline.home, companies, outline.taxonomies, outline.events, outline.sources)
 
 
 def changed_positions(new: tuple, old: tuple) -> list[int]:

@@ -224,6 +224,7 @@ class Rebuilder:
         ioloop.IOLoop.current().call_later(SETTLE_SECONDS, self.settle)
 
     def settle(self) -> None:
+        # Each report schedules a settle; only one that finds no newer report rebuilds (0.9: timers fire a little early).
         if self.changed_at is not None and time.monotonic() - self.changed_at >= SETTLE_SECONDS * 0.9:
             self.rebuild()
 
