@@ -64,7 +64,9 @@ class PreviewState:
 
     `generation` counts finished builds; `served` remembers which generation each
     page was last sent with, so a page that loaded while a rebuild was running
-    is told to reload as soon as it connects (a reload sent meanwhile is lost).
+    is told to reload as soon as it connects (a reload sent meanwhile is lost):
+    the whole page when a template or stylesheet changed since (`restyled`, the
+    generation of the last such build), else just its body.
     """
 
     def __init__(self, output: Path, base_path: str):
@@ -72,6 +74,7 @@ class PreviewState:
         self.base_path = base_path
         self.errors: tuple[str, ...] = ()
         self.generation = 0
+        self.restyled = 0
         self.served: dict[str, int] = {}
 
 
@@ -83,8 +86,9 @@ def reload_stale_page(handler: LiveReloadHandler, message: str, state: PreviewSt
         return
     if isinstance(data, dict) and data.get("command") == "info" and isinstance(data.get("url"), str):
         path = urlsplit(data["url"]).path
-        if state.served.get(path, state.generation) < state.generation:
-            handler.send_message({"command": "reload", "path": SOFT_RELOAD, "liveCSS": True, "liveImg": True})
+        served = state.served.get(path, state.generation)
+        if served < state.generation:
+            handler.send_message({"command": "reload", "path": "*" if served < state.restyled else SOFT_RELOAD, "liveCSS": True, "liveImg": True})
 
 
 def hook_handshake(state: PreviewState) -> None:
@@ -231,7 +235,10 @@ class Rebuilder:
     def rebuild(self) -> None:
         self.changed_at = None
         self.build()
-        LiveReloadHandler.reload_waiters(reload_path(self.changed, self.builder.options.templates))
+        path = reload_path(self.changed, self.builder.options.templates)
+        if path != SOFT_RELOAD:
+            self.state.restyled = self.state.generation
+        LiveReloadHandler.reload_waiters(path)
         self.changed = set()
 
 

@@ -252,6 +252,30 @@ def test_a_template_edit_reloads_the_page(preview, page):
     expect(page.locator("main")).to_contain_text("Template changed.", timeout=20000)
 
 
+def test_a_page_that_missed_a_reload_gets_the_kind_it_missed(tmp_path):
+    """A page whose socket connects after a rebuild: its body swapped after content edits, the whole page
+    reloaded after a stylesheet or template edit (a body swap would keep the old stylesheet)."""
+    import json
+
+    from briefing.serve import SOFT_RELOAD, PreviewState, reload_stale_page
+
+    class Handler:
+        def __init__(self):
+            self.sent = []
+
+        def send_message(self, message):
+            self.sent.append(message["path"])
+
+    state = PreviewState(tmp_path, "/")
+    state.served["/companies/nio/"] = 1
+    hello = json.dumps({"command": "info", "url": "http://127.0.0.1:8000/companies/nio/"})
+    for generation, restyled, expected in ((1, 0, []), (2, 0, [SOFT_RELOAD]), (2, 2, ["*"]), (3, 1, [SOFT_RELOAD])):
+        state.generation, state.restyled = generation, restyled
+        handler = Handler()
+        reload_stale_page(handler, hello, state)
+        assert handler.sent == expected, (generation, restyled)
+
+
 def test_reload_path_depends_on_what_changed(tmp_path):
     from briefing.serve import SOFT_RELOAD, reload_path
 
