@@ -16,7 +16,7 @@ import datetime
 import hashlib
 import pickle
 import traceback
-from itertools import compress
+from itertools import compress, islice
 from operator import is_not
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +38,7 @@ from .stamps import content_digest, tree_stamp
 
 STATIC = "static/"
 HEAVY_SITE = 500  # companies from which rendering a page about the whole site costs more than forking a worker
+FRAGMENTS_PER_CHUNK = 20_000  # pieces of template output encoded at a time; a company page has a few thousand
 SITE_FILES = (("feed.xml", "feed.xml"), ("sitemap.xml", "sitemap.xml"), ("robots.txt", "robots.txt"))
 
 
@@ -119,9 +120,9 @@ class Renderer:
         self.salt = b""  # of fingerprints: the engine and the templates
         self.fingerprints: dict[str, str] = {}
 
-    def render(self, site: Site, put: Callable[[str, bytes], None], progress: Progress | None = None,
+    def render(self, site: Site, put: Callable[[str, list[bytes]], None], progress: Progress | None = None,
                recorded: dict[str, tuple[str, int]] | None = None) -> dict[str, int]:
-        """`put(name, bytes)` every output file whose inputs changed since the last call, in worker processes
+        """`put(name, chunks of bytes)` every output file whose inputs changed since the last call, in worker processes
         when many; the size of every output file by its path under the output folder. ContentError on
         template errors.
 
@@ -157,9 +158,9 @@ class Renderer:
         needed.sort(key=lambda job: job.inputs is not None)
 
         def render_and_put(index: int) -> int:
-            data = self.render_job(needed[index], site.settings)
-            put(needed[index].name, data)
-            return len(data)
+            chunks = self.render_job(needed[index], site.settings)
+            put(needed[index].name, chunks)
+            return sum(map(len, chunks))
 
         # Workers get indexes, not jobs: each already holds the jobs (forked); they write, and only sizes travel back.
         # On a large site a page about the whole site takes seconds: even a few such pages are worth the workers.
@@ -172,7 +173,7 @@ class Renderer:
         self.rendered = len(needed)
         extra = {".nojekyll": b"", **({"CNAME": site.settings.cname.encode() + b"\n"} if site.settings.cname else {}), **static_files(self.templates)}
         for name, data in extra.items():
-            put(name, data)
+            put(name, [data])
             sizes[name] = len(data)
         self.last = LastRender(chrome, site.companies, site.pages, plan.outline_companies, plan.outline_pages, plan.jobs, plan.site_wide, dict(sizes), site_inputs)
         return sizes
@@ -226,10 +227,12 @@ class Renderer:
         self.memo = {}
         self.last = None
 
-    def render_job(self, job: "Job", settings: Settings) -> bytes:
+    def render_job(self, job: "Job", settings: Settings) -> list[bytes]:
+        """The page's bytes, in pieces: a page listing every claim of a large site is tens of megabytes, and
+        joined whole its million fragments of text would take four times that."""
         context = PageContext(settings, job.page, job.absolute_links)
         try:
-            text = self.env.get_template(job.template).render(
+            fragments = self.env.get_template(job.template).generate(
                 site=job.view,
                 settings=settings,
                 page=job.page,
@@ -241,12 +244,15 @@ class Renderer:
                 canonical=context.absolute(job.page.url),
                 iso_date=iso_date,
             )
+            chunks = []
+            while batch := list(islice(fragments, FRAGMENTS_PER_CHUNK)):
+                chunks.append("".join(batch).encode("utf-8"))
         except jinja2.TemplateSyntaxError as exc:
             raise ContentError([Problem(display_path(self.templates / (exc.name or "?")), exc.lineno or 0, f"template error: {exc.message}")]) from None
         except (jinja2.TemplateError, TypeError, AttributeError, ValueError, KeyError) as exc:
             path, line = template_position(exc, self.templates)
             raise ContentError([Problem(path, line, f"template error: {exc}")]) from None
-        return text.encode("utf-8")
+        return chunks
 
 
 @dataclass(frozen=True)

@@ -82,17 +82,17 @@ class Staging:
         self.made_output = not output.exists()
         shutil.rmtree(self.folder, ignore_errors=True)  # left by a build that was killed
 
-    def put(self, name: str, data: bytes) -> None:
-        """Stage `data` as output file `name`, unless the output already holds exactly these bytes.
+    def put(self, name: str, chunks: list[bytes]) -> None:
+        """Stage the file made of `chunks` as output file `name`, unless the output already holds exactly these bytes.
 
         Called for every page of a site, so it sticks to plain os calls: one open when the folder exists.
         """
         path = os.path.join(self.output, name)
         try:
             info = os.lstat(path)
-            if stat.S_ISREG(info.st_mode) and info.st_size == len(data):
+            if stat.S_ISREG(info.st_mode) and info.st_size == sum(map(len, chunks)):
                 with open(path, "rb") as handle:
-                    if handle.read() == data:
+                    if all(handle.read(len(chunk)) == chunk for chunk in chunks):
                         return
         except OSError:
             pass  # not there yet, or not a readable file: write it
@@ -106,9 +106,10 @@ class Staging:
             try:
                 if UMASK & 0o644:
                     os.fchmod(handle, 0o644)  # readable by the web server whatever the umask
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(handle, view):]
+                for chunk in chunks:
+                    view = memoryview(chunk)
+                    while view:
+                        view = view[os.write(handle, view):]
             finally:
                 os.close(handle)
         except OSError as exc:

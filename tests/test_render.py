@@ -7,6 +7,7 @@ import pytest
 from briefing.markup import RenderedBody
 from briefing.model import Page
 from briefing.problems import ContentError
+from briefing import render as render_module
 from briefing.render import PageContext, Renderer
 from helpers import REPO, load, VALID
 
@@ -44,7 +45,7 @@ def test_absolute_urls_use_base_url(site):
 def render(renderer: Renderer, site) -> dict[str, bytes]:
     """The files a render puts, by name."""
     files = {}
-    sizes = renderer.render(site, files.__setitem__)
+    sizes = renderer.render(site, lambda name, chunks: files.__setitem__(name, b"".join(chunks)))
     assert {name: len(data) for name, data in files.items()} == {name: sizes[name] for name in files}
     return files
 
@@ -55,6 +56,15 @@ def test_every_page_and_site_file_is_rendered(site):
         assert (page.url + "index.html") in files
     for name in ("feed.xml", "sitemap.xml", "robots.txt", "404.html", ".nojekyll", "static/style.css"):
         assert name in files
+
+
+def test_a_page_rendered_in_many_pieces_is_the_page_rendered_whole(site, monkeypatch):
+    whole = render(Renderer(REPO / "templates"), site)
+    pieces = {}
+    monkeypatch.setattr(render_module, "FRAGMENTS_PER_CHUNK", 3)
+    Renderer(REPO / "templates").render(site, pieces.__setitem__)
+    assert max(len(chunks) for chunks in pieces.values()) > 50
+    assert {name: b"".join(chunks) for name, chunks in pieces.items()} == whole
 
 
 def test_an_unchanged_site_renders_nothing_the_second_time(site):

@@ -11,7 +11,7 @@ from briefing.writer import MANIFEST, STAGING, Staging, WriteReport, check_outpu
 def write_site(files: dict[str, bytes], output) -> WriteReport:
     staging = Staging(output)
     for name, data in files.items():
-        staging.put(name, data)
+        staging.put(name, [data])
     return staging.commit(set(files))
 
 
@@ -71,23 +71,39 @@ def test_staged_files_reach_the_output_only_on_commit(tmp_path):
     write_site({"index.html": b"home", "companies/a/index.html": b"a"}, out)
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     staging = Staging(out)
-    staging.put("index.html", b"home, edited")
-    staging.put("companies/b/index.html", b"b")
-    staging.put("companies/a/index.html", b"a")  # unchanged: not staged
+    staging.put("index.html", [b"home, edited"])
+    staging.put("companies/b/index.html", [b"b"])
+    staging.put("companies/a/index.html", [b"a"])  # unchanged: not staged
     assert sorted(p.relative_to(out / STAGING).as_posix() for p in (out / STAGING).rglob("*") if p.is_file()) == ["companies/b/index.html", "index.html"]
     staging.discard()
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     staging = Staging(out)
     for name, data in {"index.html": b"home, edited", "companies/b/index.html": b"b", "companies/a/index.html": b"a"}.items():
-        staging.put(name, data)
+        staging.put(name, [data])
     assert tuple(vars(staging.commit({"index.html", "companies/a/index.html", "companies/b/index.html"})).values()) == (2, 1, 0)
     assert (out / "companies" / "b" / "index.html").read_bytes() == b"b"
     assert not (out / STAGING).exists()
 
 
+def test_a_file_put_in_pieces_is_written_whole_and_known_unchanged_by_its_pieces(tmp_path):
+    out = tmp_path / "site"
+    write_site({"index.html": b"home"}, out)
+    staging = Staging(out)
+    staging.put("big.html", [b"<p>", b"", b"one", b" two</p>"])
+    staging.put("index.html", [b"ho", b"me"])  # the same bytes as the output's: not staged
+    staging.put("other.html", [b"ho", b"mE"])
+    assert tuple(vars(staging.commit({"index.html", "big.html", "other.html"})).values()) == (2, 1, 0)
+    assert (out / "big.html").read_bytes() == b"<p>one two</p>"
+    staging = Staging(out)
+    staging.put("big.html", [b"<p>one", b" two</p>"])
+    staging.put("other.html", [b"hom", b"e"])  # the same size, one byte different
+    assert tuple(vars(staging.commit({"index.html", "big.html", "other.html"})).values()) == (1, 2, 0)
+    assert (out / "other.html").read_bytes() == b"home"
+
+
 def test_a_failed_first_build_leaves_no_output_folder(tmp_path):
     staging = Staging(tmp_path / "site")
-    staging.put("index.html", b"x")
+    staging.put("index.html", [b"x"])
     staging.discard()
     assert not (tmp_path / "site").exists()
 
@@ -108,6 +124,6 @@ def test_a_file_that_cannot_be_written_is_a_problem_not_a_traceback(tmp_path):
     (out / STAGING).write_text("a file where the staging folder goes")
     staging = Staging(out)
     with pytest.raises(ContentError) as raised:
-        staging.put("companies/a/index.html", b"a")
+        staging.put("companies/a/index.html", [b"a"])
     [problem] = raised.value.problems
     assert problem.message.startswith("cannot write the site: ")
