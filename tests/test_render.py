@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from briefing.markup import RenderedBody
+from briefing.markup import RenderedBody, pack_html
 from briefing.model import Page
 from briefing.problems import ContentError
 from briefing import render as render_module
@@ -33,7 +33,7 @@ def test_404_links_carry_the_base_path(site):
 
 
 def test_body_links_are_made_relative_to_the_page(site):
-    body = RenderedBody('<a href="@site/companies/beta/#x">B</a>', (), (), (), (), ())
+    body = RenderedBody(pack_html('<a href="@site/companies/beta/#x">B</a>'), (), (), (), (), ())
     assert context(site, "companies/alpha/").html(body) == '<a href="../../companies/beta/#x">B</a>'
     assert context(site, "404.html", absolute_links=True).html(body) == '<a href="/brief/companies/beta/#x">B</a>'
 
