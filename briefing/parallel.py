@@ -1,10 +1,15 @@
-"""Work spread over the machine's cores: this process and forked helpers take batches in turn.
+"""Work spread over the machine's cores, two ways.
 
-Helpers are forked, so they start with everything the parent holds (the site
-model, the converter, the templates) and only the items' results cross
-between processes. The parent works too instead of waiting: one process
-fewer holds a copy of the parent's page tables, which is most of a build's
-memory. Small batches stay in this process: forking costs more than it saves.
+`parallel_map`: this process and forked helpers take batches in turn. Forked
+helpers start with everything the parent holds (the documents, the
+converter) and only the items' results cross between processes. The parent
+works too instead of waiting, and small batches stay in this process:
+forking costs more than it saves. Used while the site is read and converted.
+
+`FreshHelpers`: spawned helpers that get pickled work. A forked helper that
+touches the parent's objects (rendering touches the whole site model) ends
+up with its own copy of them, doubling the build's memory; a fresh one
+holds only what it was sent. Used to render the pages of a large site.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import multiprocessing
 import os
 import pickle
 import queue
+import threading
+from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
@@ -144,3 +151,65 @@ class Batches:
                 lost = [h for h in self.helpers if h.exitcode not in (None, 0)]
                 if lost or finished == len(self.helpers):
                     raise RuntimeError(f"a worker process ended without its results (exit code {lost[0].exitcode if lost else 0})") from None
+
+
+class FreshHelpers:
+    """`function(chunk)` for each chunk of pickled work, in helper processes started fresh, as this process goes on.
+
+    Forked helpers share the parent's memory only until they touch it, and
+    rendering touches every object of the site model: each would end up with
+    its own copy. These are spawned instead: they hold what they import and
+    the work sent to them. A thread here takes the chunks from the caller's
+    iterator (which may do the pickling), keeping a few in flight so they
+    never pile up in memory; `results()` gives each chunk's result, in order.
+    """
+
+    IN_FLIGHT = 4
+
+    def __init__(self, function: Callable, chunks: Iterator, setup: Callable, setup_args: tuple, helpers: int):
+        context = multiprocessing.get_context("spawn")
+        self.executor = ProcessPoolExecutor(helpers, mp_context=context, initializer=setup, initargs=setup_args)
+        self.futures: queue.SimpleQueue = queue.SimpleQueue()
+        self.slots = threading.Semaphore(self.IN_FLIGHT)
+        self.stopped = False
+        self.feeder = threading.Thread(target=self.feed, args=(function, chunks), daemon=True)
+        self.feeder.start()
+
+    def feed(self, function: Callable, chunks: Iterator) -> None:
+        try:
+            for chunk in chunks:
+                self.slots.acquire()
+                if self.stopped:
+                    return
+                future = self.executor.submit(function, chunk)
+                future.add_done_callback(lambda _: self.slots.release())
+                self.futures.put(future)
+        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread by results()
+            self.futures.put(exc)
+        else:
+            self.futures.put(None)
+
+    def results(self) -> Iterator:
+        while (item := self.futures.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item.result()
+
+    def close(self) -> None:
+        """Stop taking chunks, drop those not started, and wait for the helpers to end."""
+        self.stopped = True
+        self.slots.release()
+        self.executor.shutdown(wait=True, cancel_futures=True)
+        self.feeder.join()
+
+
+def batched(items: Iterator[T], size: int) -> Iterator[list[T]]:
+    """Lists of `size` items (the last may be shorter), taken from `items` as they come."""
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -15,12 +15,13 @@ import dataclasses
 import datetime
 import hashlib
 import pickle
+import threading
 import traceback
 from itertools import compress, islice
 from operator import is_not
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 from urllib.parse import quote
 
 import jinja2
@@ -30,7 +31,7 @@ from . import urls
 from .buildcache import engine_fingerprint
 from .markup import SITE, RenderedBody
 from .model import Company, Page, Site
-from .parallel import MIN_ITEMS, Progress, counter, parallel_map
+from .parallel import MIN_ITEMS, FreshHelpers, Progress, batched, counter, parallel_map, worker_count
 from .problems import ContentError, Problem, display_path
 from .records import record
 from .settings import Settings
@@ -38,6 +39,7 @@ from .stamps import content_digest, tree_stamp
 
 STATIC = "static/"
 HEAVY_SITE = 500  # companies from which rendering a page about the whole site costs more than forking a worker
+PAGES_PER_CHUNK = 25  # pages about one item sent to a helper at a time
 FRAGMENTS_PER_CHUNK = 20_000  # pieces of template output encoded at a time; a company page has a few thousand
 SITE_FILES = (("feed.xml", "feed.xml"), ("sitemap.xml", "sitemap.xml"), ("robots.txt", "robots.txt"))
 
@@ -141,7 +143,7 @@ class Renderer:
             chrome = last.chrome  # the same object: every comparison with it is then immediate
         plan = Plan(site, last, chrome)
         outline = plan.outline(site)
-        site_inputs = whole_site_inputs(chrome, outline, outline.companies)
+        site_inputs = whole_site_inputs(chrome, outline)
         site_changed = last is None or site_inputs != last.site_inputs
         candidates = plan.candidates(site, chrome, outline, site_changed)
         needed = []
@@ -151,26 +153,12 @@ class Renderer:
                 plan.sizes[job.name] = remembered[1]
             else:
                 needed.append(job)
-        if recorded is not None:
-            needed = self.unrecorded(needed, plan, site, chrome, outline, recorded, plan.sizes)
-        # Pages about the whole site are the slowest (each lists every company, event or claim): started
-        # first, they run while other workers render the rest, instead of keeping one worker busy at the end.
-        needed.sort(key=lambda job: job.inputs is not None)
-
-        def render_and_put(index: int) -> int:
-            chunks = self.render_job(needed[index], site.settings)
-            put(needed[index].name, chunks)
-            return sum(map(len, chunks))
-
-        # Workers get indexes, not jobs: each already holds the jobs (forked); they write, and only sizes travel back.
-        # On a large site a page about the whole site takes seconds: even a few such pages are worth the workers.
-        heavy = len(needed) < MIN_ITEMS and len(site.companies) >= HEAVY_SITE and any(job.inputs is None for job in needed)
-        rendered = parallel_map(render_and_put, range(len(needed)), counter(progress, "rendering", len(needed)), heavy)
         sizes = plan.sizes
-        for job, size in zip(needed, rendered):
-            self.memo[job.name] = (job.inputs, size)
-            sizes[job.name] = size
-        self.rendered = len(needed)
+        self.rendered = 0
+        if recorded is None and len(needed) < MIN_ITEMS:
+            self.render_few(needed, site, put, progress, sizes)
+        else:
+            self.render_many(needed, site, site_inputs, put, progress, sizes, recorded)
         extra = {".nojekyll": b"", **({"CNAME": site.settings.cname.encode() + b"\n"} if site.settings.cname else {}), **static_files(self.templates)}
         for name, data in extra.items():
             put(name, [data])
@@ -178,45 +166,116 @@ class Renderer:
         self.last = LastRender(chrome, site.companies, site.pages, plan.outline_companies, plan.outline_pages, plan.jobs, plan.site_wide, dict(sizes), site_inputs)
         return sizes
 
-    def unrecorded(self, jobs: list[Job], plan: Plan, site: Site, chrome: Chrome, outline: Site, recorded: dict[str, tuple[str, int]], sizes: dict[str, int]) -> list[Job]:
-        """The jobs whose files `recorded` does not hold as made from the same inputs; the fingerprint of every
-        job. Pickling 10,000 companies takes seconds of one core: worker processes share it, and each
-        company's outline is pickled once, for its own page and for the pages about the whole site."""
-        outlines = plan.outline_companies
-        outline_prints = dict(zip(map(id, site.companies), parallel_map(lambda i: self.digest(outlines[i]), range(len(outlines)))))
-        site_print = ""
-        if any(job.inputs is None for job in jobs):
-            site_print = self.site_digest(whole_site_inputs(chrome, outline, tuple(outline_prints.values())))
-        prints = parallel_map(lambda i: self.fingerprint(jobs[i], site_print, outline_prints), range(len(jobs)))
-        self.fingerprints = {job.name: fingerprint for job, fingerprint in zip(jobs, prints)}
-        needed = []
-        for job, fingerprint in zip(jobs, prints):
-            if recorded.get(job.name, ("",))[0] == fingerprint:
-                sizes[job.name] = recorded[job.name][1]
-                self.memo[job.name] = (job.inputs, sizes[job.name])
-            else:
-                needed.append(job)
-        return needed
+    def render_few(self, needed: list[Job], site: Site, put: Callable, progress: Progress | None, sizes: dict[str, int]) -> None:
+        """A preview server's rebuild: the pages of what changed, in this process. On a large site a page about
+        the whole site takes seconds: even a few such pages are worth forked workers, which get indexes, not jobs."""
+        needed.sort(key=lambda job: job.inputs is not None)  # the slowest first, so no worker is left with one at the end
 
-    def fingerprint(self, job: Job, site_print: str, outline_prints: dict[int, str]) -> str:
-        shown = (job.template, job.page.url, job.page.kind, job.page.title, job.absolute_links)
-        if job.inputs is None:
-            return self.digest((shown, site_print))
-        company = job.page.item
-        if id(company) in outline_prints:  # a company is its outline and what outline_of leaves out
-            return self.digest((shown, job.inputs[0], outline_prints[id(company)], company.body, company.brief.body, company.referenced_by))
-        return self.digest((shown, job.inputs))
+        def render_and_put(index: int) -> int:
+            return self.put_rendered(needed[index], site.settings, put)
+
+        heavy = len(site.companies) >= HEAVY_SITE and any(job.inputs is None for job in needed)
+        for job, size in zip(needed, parallel_map(render_and_put, range(len(needed)), counter(progress, "rendering", len(needed)), heavy)):
+            self.keep(job, size, sizes)
+        self.rendered = len(needed)
+
+    def render_many(self, needed: list[Job], site: Site, site_inputs: tuple, put: Callable, progress: Progress | None,
+                    sizes: dict[str, int], recorded: dict[str, tuple[str, int]] | None) -> None:
+        """Every page of a site, or those of a new process whose fingerprint is not `recorded`. Pages about one
+        item go pickled to fresh helper processes (see parallel.FreshHelpers), their pickle also their fingerprint;
+        this process renders the pages about the whole site meanwhile, then takes pages about one item too."""
+        settings = site.settings
+        advance = counter(progress, "rendering", len(needed)) or (lambda count: None)
+        item_jobs = [job for job in needed if job.inputs is not None]
+        site_jobs = [job for job in needed if job.inputs is None]
+        shipped: list[Job] = []  # the item jobs to render, in order, as the pickling finds them
+        if recorded is not None:
+            self.fingerprints = {}
+
+        def unchanged(job: Job, fingerprint: str) -> bool:
+            """Whether the output holds the file `job` makes, as recorded with this fingerprint; if so its size is kept."""
+            self.fingerprints[job.name] = fingerprint
+            if recorded.get(job.name, ("",))[0] != fingerprint:
+                return False
+            self.keep(job, recorded[job.name][1], sizes)
+            return True
+
+        untaken = iter(item_jobs)
+        taking = threading.Lock()
+
+        def take(pickled: bool) -> tuple[Job, bytes | None] | None:
+            """The next item job to render, here or (`pickled`) in a helper, whichever asks first; with its
+            pickle when a helper or the fingerprint needs it. Those whose file the record holds are skipped."""
+            while True:
+                with taking:
+                    job = next(untaken, None)
+                if job is None:
+                    return None
+                payload = pickle.dumps((job, settings), protocol=5) if pickled or recorded is not None else None
+                if recorded is None or not unchanged(job, self.keyed_digest(payload)):
+                    return job, payload
+
+        def payloads() -> Iterator[bytes]:
+            while (taken := take(pickled=True)) is not None:
+                shipped.append(taken[0])
+                yield taken[1]
+
+        helpers = None
+        if len(item_jobs) >= MIN_ITEMS and worker_count() > 1:
+            helpers = FreshHelpers(render_shipped, batched(payloads(), PAGES_PER_CHUNK), start_helper, (self.templates, put), worker_count() - 1)
+        try:
+            site_print = self.site_digest(site_inputs) if recorded is not None and site_jobs else ""
+            for job in site_jobs:
+                shown = (job.template, job.page.url, job.page.kind, job.page.title, job.absolute_links)
+                if recorded is None or not unchanged(job, self.digest((shown, site_print))):
+                    self.keep(job, self.put_rendered(job, settings, put), sizes)
+                    self.rendered += 1
+                advance(1)
+            progressed = len(site_jobs)
+            while (taken := take(pickled=False)) is not None:
+                job = taken[0]
+                self.keep(job, self.put_rendered(job, settings, put), sizes)
+                self.rendered += 1
+                progressed += 1
+                advance(1)
+            if helpers is not None:
+                done = 0
+                for chunk_sizes in helpers.results():
+                    for job, size in zip(shipped[done:done + len(chunk_sizes)], chunk_sizes):
+                        self.keep(job, size, sizes)
+                    done += len(chunk_sizes)
+                    self.rendered += len(chunk_sizes)
+                    progressed += len(chunk_sizes)
+                    advance(len(chunk_sizes))
+        finally:
+            if helpers is not None:
+                helpers.close()
+        advance(len(item_jobs) + len(site_jobs) - progressed)  # the item pages the record holds
+
+    def keep(self, job: Job, size: int, sizes: dict[str, int]) -> None:
+        self.memo[job.name] = (job.inputs, size)
+        sizes[job.name] = size
+
+    def put_rendered(self, job: Job, settings: Settings, put: Callable) -> int:
+        chunks = self.render_job(job, settings)
+        put(job.name, chunks)
+        return sum(map(len, chunks))
 
     def site_digest(self, site_inputs: tuple) -> str:
-        """The digest of what pages about the whole site show, its long parts pickled in chunks by worker processes."""
-        pieces: list[tuple] = []
+        """The digest of what pages about the whole site show, its long parts pickled in pieces (one would take
+        as much memory as the whole site)."""
+        digest = hashlib.blake2b(key=self.salt, digest_size=16)
         for number, part in enumerate(site_inputs):
             if isinstance(part, tuple):
-                pieces.append((number, len(part)))
-                pieces.extend((number, start, part[start:start + 100]) for start in range(0, len(part), 100))
+                digest.update(pickle.dumps((number, len(part)), protocol=5))
+                for start in range(0, len(part), 100):
+                    digest.update(pickle.dumps(part[start:start + 100], protocol=5))
             else:
-                pieces.append((number, part))
-        return self.digest(tuple(parallel_map(lambda i: self.digest(pieces[i]), range(len(pieces)))))
+                digest.update(pickle.dumps((number, part), protocol=5))
+        return digest.hexdigest()
+
+    def keyed_digest(self, data: bytes) -> str:
+        return hashlib.blake2b(data, key=self.salt, digest_size=16).hexdigest()
 
     def digest(self, inputs: object) -> str:
         """The same for equal inputs in any process: records pickle as their fields, in order; no sets."""
@@ -255,7 +314,25 @@ class Renderer:
         return chunks
 
 
-@dataclass(frozen=True)
+HELPER: dict[str, object] = {}  # in a helper process: its renderer and where it puts files
+
+
+def start_helper(templates: Path, put: Callable[[str, list[bytes]], None]) -> None:
+    HELPER["renderer"], HELPER["put"] = Renderer(templates), put
+    HELPER["renderer"].env = make_environment(templates)
+
+
+def render_shipped(payloads: list[bytes]) -> list[int]:
+    """In a helper: render and put each pickled (job, settings); their sizes."""
+    renderer, put = HELPER["renderer"], HELPER["put"]
+    sizes = []
+    for payload in payloads:
+        job, settings = pickle.loads(payload)
+        sizes.append(renderer.put_rendered(job, settings, put))
+    return sizes
+
+
+@record
 class Job:
     """One output file to render: its name, page, template, what it depends on, and the `site` it sees."""
 
@@ -340,10 +417,9 @@ class Plan:
         return item_jobs + [self.jobs[i] for i in remade] + own
 
 
-def whole_site_inputs(chrome: Chrome, outline: Site, companies: tuple) -> tuple:
-    """What pages about the whole site show: the chrome and the site in outline, with `companies`
-    standing for its companies (their outlines, or the fingerprints of those)."""
-    return (chrome, outline.home, companies, outline.taxonomies, outline.events, outline.sources)
+def whole_site_inputs(chrome: Chrome, outline: Site) -> tuple:
+    """What pages about the whole site show: the chrome and the site in outline."""
+    return (chrome, outline.home, outline.companies, outline.taxonomies, outline.events, outline.sources)
 
 
 def changed_positions(new: tuple, old: tuple) -> list[int]:

@@ -68,9 +68,9 @@ class Staging:
     """New and changed files go to a hidden folder in the output first, and into place only when the whole site
     rendered; a failed build discards them and leaves the output as it was.
 
-    `put` may be called from forked worker processes: it touches only the
-    disk, so the pages never travel back to the parent and never sit in
-    memory all at once.
+    `put` may be called from helper processes (the Staging pickled for them):
+    it touches only the disk, so the pages never travel back to the parent
+    and never sit in memory all at once.
     """
 
     def __init__(self, output: Path):

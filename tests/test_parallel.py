@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from briefing.parallel import MIN_ITEMS, parallel_map, worker_count
+from briefing.parallel import MIN_ITEMS, FreshHelpers, batched, parallel_map, worker_count
 from briefing.problems import ContentError, Problem
 
 multicore = pytest.mark.skipif(worker_count() < 2, reason="needs two cores")
@@ -79,3 +79,61 @@ def test_progress_counts_every_item():
     seen = []
     parallel_map(lambda n: n, range(MIN_ITEMS + 17), seen.append)
     assert sum(seen) == MIN_ITEMS + 17
+
+
+SEEN_BY_THIS_PROCESS: list[int] = []  # filled at run time: a forked helper would see it, a fresh one does not
+
+
+def square_each(chunk: list[int]) -> tuple[int, int, list[int]]:
+    if 13 in chunk:
+        raise ContentError([Problem("templates/company.html", 4, "template error: 13")])
+    return os.getpid(), len(SEEN_BY_THIS_PROCESS), [n * n for n in chunk]
+
+
+def chunks_of(numbers, size=3):
+    return batched(iter(numbers), size)
+
+
+@multicore
+def test_fresh_helpers_return_each_chunk_in_order_from_processes_that_hold_nothing_of_this_one():
+    SEEN_BY_THIS_PROCESS.append(1)
+    helpers = FreshHelpers(square_each, chunks_of(range(12)), os.getpid, (), 1)
+    try:
+        results = list(helpers.results())
+    finally:
+        helpers.close()
+    assert [n for _, _, squares in results for n in squares] == [n * n for n in range(12)]
+    assert os.getpid() not in {pid for pid, _, _ in results}
+    assert {seen for _, seen, _ in results} == {0}
+    assert multiprocessing.active_children() == []
+
+
+@multicore
+def test_an_error_in_a_fresh_helper_arrives_with_its_problems_and_the_helpers_end():
+    helpers = FreshHelpers(square_each, chunks_of(range(30)), os.getpid, (), 1)
+    with pytest.raises(ContentError) as raised:
+        try:
+            list(helpers.results())
+        finally:
+            helpers.close()
+    assert raised.value.problems == [Problem("templates/company.html", 4, "template error: 13")]
+    assert multiprocessing.active_children() == []
+
+
+@multicore
+def test_an_error_making_the_chunks_arrives_too():
+    def numbers():
+        yield from range(5)
+        raise ValueError("no more numbers")
+
+    helpers = FreshHelpers(square_each, batched(numbers(), 2), os.getpid, (), 1)
+    with pytest.raises(ValueError, match="no more numbers"):
+        try:
+            list(helpers.results())
+        finally:
+            helpers.close()
+
+
+def test_batched_keeps_every_item_in_order():
+    assert list(batched(iter(range(7)), 3)) == [[0, 1, 2], [3, 4, 5], [6]]
+    assert list(batched(iter([]), 3)) == []

@@ -1,6 +1,10 @@
 """Rendering: relative links from every depth, base-path links on 404, template errors as problems."""
 
+import datetime
+import multiprocessing
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -8,7 +12,9 @@ from briefing.markup import RenderedBody, pack_html
 from briefing.model import Page
 from briefing.problems import ContentError
 from briefing import render as render_module
+from briefing.parallel import MIN_ITEMS, FreshHelpers, worker_count
 from briefing.render import PageContext, Renderer
+from briefing.writer import Staging
 from helpers import REPO, load, VALID
 
 
@@ -86,3 +92,58 @@ def test_a_template_error_names_the_template_and_line(site, tmp_path):
     assert problem.path.endswith("templates/timeline.html")
     assert problem.line == 3
     assert "'no_such_thing' is undefined" in problem.message
+
+
+@pytest.fixture(scope="module")
+def large_site(tmp_path_factory):
+    """A site with more company pages than one process renders alone (bench/generate.py, seeded)."""
+    out = tmp_path_factory.mktemp("large")
+    subprocess.run([sys.executable, str(REPO / "bench" / "generate.py"), "--briefs", str(MIN_ITEMS + 40), "--out", str(out)], check=True, capture_output=True)
+    return load(out / "content", today=datetime.date(2026, 1, 1))[0]
+
+
+class CountedHelpers(FreshHelpers):
+    """FreshHelpers that count the pages their helpers rendered."""
+
+    rendered = 0
+
+    def results(self):
+        for sizes in super().results():
+            CountedHelpers.rendered += len(sizes)
+            yield sizes
+
+
+def render_to(folder, site, templates=REPO / "templates", recorded=None):
+    renderer = Renderer(templates)
+    staging = Staging(folder)
+    sizes = renderer.render(site, staging.put, recorded=recorded)
+    staging.commit(set(sizes))
+    return renderer, {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+@pytest.mark.skipif(worker_count() < 2, reason="needs two cores")
+def test_helper_processes_render_a_large_site_as_this_process_alone_does(large_site, tmp_path, monkeypatch):
+    monkeypatch.setattr(render_module, "FreshHelpers", CountedHelpers)
+    shared, shared_files = render_to(tmp_path / "shared", large_site, recorded={})
+    assert CountedHelpers.rendered > 0
+    assert shared.rendered == len(large_site.pages) + 4
+    monkeypatch.setattr(render_module, "worker_count", lambda: 1)
+    alone, alone_files = render_to(tmp_path / "alone", large_site, recorded={})
+    assert shared_files == alone_files
+    assert shared.fingerprints == alone.fingerprints  # the same, whichever process pickled a page
+    recorded = {name: (fingerprint, len(shared_files[name])) for name, fingerprint in shared.fingerprints.items()}
+    again, _ = render_to(tmp_path / "again", large_site, recorded=recorded)
+    assert again.rendered == 0
+
+
+@pytest.mark.skipif(worker_count() < 2, reason="needs two cores")
+def test_a_template_error_on_the_pages_helper_processes_share_names_the_template_and_line(large_site, tmp_path):
+    templates = tmp_path / "templates"
+    shutil.copytree(REPO / "templates", templates)
+    page = templates / "company.html"
+    page.write_text(page.read_text().replace("{% block main %}", "{% block main %}\n{{ item.no_such_field }}", 1))
+    line = page.read_text().splitlines().index("{{ item.no_such_field }}") + 1
+    with pytest.raises(ContentError) as raised:
+        render_to(tmp_path / "site", large_site, templates)
+    assert {(problem.path.endswith("templates/company.html"), problem.line) for problem in raised.value.problems} == {(True, line)}
+    assert multiprocessing.active_children() == []
