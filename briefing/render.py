@@ -143,7 +143,7 @@ class Renderer:
             chrome = last.chrome  # the same object: every comparison with it is then immediate
         plan = Plan(site, last, chrome)
         outline = plan.outline(site)
-        site_inputs = whole_site_inputs(chrome, outline)
+        site_inputs = whole_site_inputs(chrome, outline, outline.companies)
         site_changed = last is None or site_inputs != last.site_inputs
         candidates = plan.candidates(site, chrome, outline, site_changed)
         needed = []
@@ -158,7 +158,8 @@ class Renderer:
         if recorded is None and len(needed) < MIN_ITEMS:
             self.render_few(needed, site, put, progress, sizes)
         else:
-            self.render_many(needed, site, site_inputs, put, progress, sizes, recorded)
+            prints = None if recorded is None else Fingerprints(self.digest, site, chrome, outline, plan.outline_companies)
+            self.render_many(needed, site, put, progress, sizes, recorded, prints)
         extra = {".nojekyll": b"", **({"CNAME": site.settings.cname.encode() + b"\n"} if site.settings.cname else {}), **static_files(self.templates)}
         for name, data in extra.items():
             put(name, [data])
@@ -179,10 +180,10 @@ class Renderer:
             self.keep(job, size, sizes)
         self.rendered = len(needed)
 
-    def render_many(self, needed: list[Job], site: Site, site_inputs: tuple, put: Callable, progress: Progress | None,
-                    sizes: dict[str, int], recorded: dict[str, tuple[str, int]] | None) -> None:
+    def render_many(self, needed: list[Job], site: Site, put: Callable, progress: Progress | None, sizes: dict[str, int],
+                    recorded: dict[str, tuple[str, int]] | None, prints: "Fingerprints | None") -> None:
         """Every page of a site, or those of a new process whose fingerprint is not `recorded`. Pages about one
-        item go pickled to fresh helper processes (see parallel.FreshHelpers), their pickle also their fingerprint;
+        item go pickled to fresh helper processes (see parallel.FreshHelpers);
         this process renders the pages about the whole site meanwhile, then takes pages about one item too."""
         settings = site.settings
         advance = counter(progress, "rendering", len(needed)) or (lambda count: None)
@@ -204,16 +205,15 @@ class Renderer:
         taking = threading.Lock()
 
         def take(pickled: bool) -> tuple[Job, bytes | None] | None:
-            """The next item job to render, here or (`pickled`) in a helper, whichever asks first; with its
-            pickle when a helper or the fingerprint needs it. Those whose file the record holds are skipped."""
+            """The next item job to render, here or (`pickled`) in a helper, whichever asks first.
+            Those whose file the record holds are skipped."""
             while True:
                 with taking:
                     job = next(untaken, None)
                 if job is None:
                     return None
-                payload = pickle.dumps((job, settings), protocol=5) if pickled or recorded is not None else None
-                if recorded is None or not unchanged(job, self.keyed_digest(payload)):
-                    return job, payload
+                if recorded is None or not unchanged(job, prints.item(job)):
+                    return job, pickle.dumps((job, settings), protocol=5) if pickled else None
 
         def payloads() -> Iterator[bytes]:
             while (taken := take(pickled=True)) is not None:
@@ -224,10 +224,9 @@ class Renderer:
         if len(item_jobs) >= MIN_ITEMS and worker_count() > 1:
             helpers = FreshHelpers(render_shipped, batched(payloads(), PAGES_PER_CHUNK), start_helper, (self.templates, put), worker_count() - 1)
         try:
-            site_print = self.site_digest(site_inputs) if recorded is not None and site_jobs else ""
+            site_print = prints.whole_site() if recorded is not None and site_jobs else ""
             for job in site_jobs:
-                shown = (job.template, job.page.url, job.page.kind, job.page.title, job.absolute_links)
-                if recorded is None or not unchanged(job, self.digest((shown, site_print))):
+                if recorded is None or not unchanged(job, self.digest((shown(job), site_print))):
                     self.keep(job, self.put_rendered(job, settings, put), sizes)
                     self.rendered += 1
                 advance(1)
@@ -260,22 +259,6 @@ class Renderer:
         chunks = self.render_job(job, settings)
         put(job.name, chunks)
         return sum(map(len, chunks))
-
-    def site_digest(self, site_inputs: tuple) -> str:
-        """The digest of what pages about the whole site show, its long parts pickled in pieces (one would take
-        as much memory as the whole site)."""
-        digest = hashlib.blake2b(key=self.salt, digest_size=16)
-        for number, part in enumerate(site_inputs):
-            if isinstance(part, tuple):
-                digest.update(pickle.dumps((number, len(part)), protocol=5))
-                for start in range(0, len(part), 100):
-                    digest.update(pickle.dumps(part[start:start + 100], protocol=5))
-            else:
-                digest.update(pickle.dumps((number, part), protocol=5))
-        return digest.hexdigest()
-
-    def keyed_digest(self, data: bytes) -> str:
-        return hashlib.blake2b(data, key=self.salt, digest_size=16).hexdigest()
 
     def digest(self, inputs: object) -> str:
         """The same for equal inputs in any process: records pickle as their fields, in order; no sets."""
@@ -417,9 +400,56 @@ class Plan:
         return item_jobs + [self.jobs[i] for i in remade] + own
 
 
-def whole_site_inputs(chrome: Chrome, outline: Site) -> tuple:
-    """What pages about the whole site show: the chrome and the site in outline."""
-    return (chrome, outline.home, outline.companies, outline.taxonomies, outline.events, outline.sources)
+def whole_site_inputs(chrome: Chrome, outline: Site, companies: tuple) -> tuple:
+    """What pages about the whole site show: the chrome and the site in outline, with `companies`
+    standing for its companies (their outlines, or the fingerprints of those)."""
+    return (chrome, outline.home, companies, outline.taxonomies, outline.events, outline.sources)
+
+
+def shown(job: Job) -> tuple:
+    """What a page shows of itself besides its inputs."""
+    return (job.template, job.page.url, job.page.kind, job.page.title, job.absolute_links)
+
+
+class Fingerprints:
+    """The digests of what each page shows, which a build in a new process compares with the last build's record.
+
+    A company's outline is pickled once, for its own page (with what outline_of
+    leaves out) and for the pages about the whole site (whose long parts are
+    pickled in pieces: whole, they would take as much memory as the site).
+    Safe from two threads: a digest made twice is the same.
+    """
+
+    def __init__(self, digest: Callable[[object], str], site: Site, chrome: Chrome, outline: Site, outline_companies: list[Company]):
+        self.digest = digest
+        self.site = site
+        self.chrome = chrome
+        self.outline = outline
+        self.outlines = dict(zip(map(id, site.companies), outline_companies))
+        self.outline_prints: dict[int, str] = {}
+
+    def outline_print(self, company: Company) -> str:
+        key = id(company)
+        if key not in self.outline_prints:
+            self.outline_prints[key] = self.digest(self.outlines[key])
+        return self.outline_prints[key]
+
+    def item(self, job: Job) -> str:
+        company = job.page.item
+        if id(company) in self.outlines:
+            return self.digest((shown(job), job.inputs[0], self.outline_print(company), company.body, company.brief.body, company.referenced_by))
+        return self.digest((shown(job), job.inputs))
+
+    def whole_site(self) -> str:
+        parts = whole_site_inputs(self.chrome, self.outline, tuple(map(self.outline_print, self.site.companies)))
+        pieces: list[object] = []
+        for number, part in enumerate(parts):
+            if isinstance(part, tuple):
+                pieces.append((number, len(part)))
+                pieces.extend(self.digest(part[start:start + 100]) for start in range(0, len(part), 100))
+            else:
+                pieces.append((number, part))
+        return self.digest(tuple(pieces))
 
 
 def changed_positions(new: tuple, old: tuple) -> list[int]:
