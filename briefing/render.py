@@ -31,7 +31,8 @@ from . import urls
 from .buildcache import engine_fingerprint
 from .markup import SITE, RenderedBody
 from .model import Company, Page, Site
-from .parallel import MIN_ITEMS, FreshHelpers, Progress, batched, counter, parallel_map, worker_count
+from . import parallel
+from .parallel import MIN_ITEMS, FreshHelpers, Progress, batched, counter, parallel_map
 from .problems import ContentError, Problem, display_path
 from .records import record
 from .settings import Settings
@@ -221,8 +222,9 @@ class Renderer:
                 yield taken[1]
 
         helpers = None
-        if len(item_jobs) >= MIN_ITEMS and worker_count() > 1:
-            helpers = FreshHelpers(render_shipped, batched(payloads(), PAGES_PER_CHUNK), start_helper, (self.templates, put), worker_count() - 1)
+        cores = parallel.worker_count()
+        if len(item_jobs) >= MIN_ITEMS and cores > 1:
+            helpers = FreshHelpers(render_shipped, batched(payloads(), PAGES_PER_CHUNK), start_helper, (self.templates, put), cores - 1)
         try:
             site_print = prints.whole_site() if recorded is not None and site_jobs else ""
             for job in site_jobs:

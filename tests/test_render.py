@@ -12,6 +12,7 @@ from briefing.markup import RenderedBody, pack_html
 from briefing.model import Page
 from briefing.problems import ContentError
 from briefing import render as render_module
+from briefing import parallel
 from briefing.parallel import MIN_ITEMS, FreshHelpers, worker_count
 from briefing.render import PageContext, Renderer
 from briefing.writer import Staging
@@ -127,7 +128,7 @@ def test_helper_processes_render_a_large_site_as_this_process_alone_does(large_s
     shared, shared_files = render_to(tmp_path / "shared", large_site, recorded={})
     assert CountedHelpers.rendered > 0
     assert shared.rendered == len(large_site.pages) + 4
-    monkeypatch.setattr(render_module, "worker_count", lambda: 1)
+    monkeypatch.setattr(parallel, "worker_count", lambda: 1)
     alone, alone_files = render_to(tmp_path / "alone", large_site, recorded={})
     assert shared_files == alone_files
     assert shared.fingerprints == alone.fingerprints  # the same, whichever process pickled a page
