@@ -33,7 +33,7 @@ PARTS = (
     ("YAML parsing (libyaml + node walk)", ("briefing/yamlsafe.py", "load_yaml")),
     ("front-matter checks", ("briefing/fields.py", "read")),
     ("site model, bodies aside (relations, terms, backlinks, claims)", ("briefing/model.py", "build_site")),
-    ("Jinja2 rendering", ("jinja2/environment.py", "render")),
+    ("Jinja2 rendering", ("briefing/render.py", "render_job")),
     ("writing files (staged, then moved into place)", ("briefing/writer.py", "put")),
 )
 
