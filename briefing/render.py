@@ -191,6 +191,7 @@ class Renderer:
         item_jobs = [job for job in needed if job.inputs is not None]
         site_jobs = [job for job in needed if job.inputs is None]
         shipped: list[Job] = []  # the item jobs to render, in order, as the pickling finds them
+        made: list[tuple[Job, int]] = []  # (job, size) of every file put or found recorded: remembered only if all went well
         if recorded is not None:
             self.fingerprints = {}
 
@@ -199,7 +200,7 @@ class Renderer:
             self.fingerprints[job.name] = fingerprint
             if recorded.get(job.name, ("",))[0] != fingerprint:
                 return False
-            self.keep(job, recorded[job.name][1], sizes)
+            made.append((job, recorded[job.name][1]))
             return True
 
         untaken = iter(item_jobs)
@@ -229,13 +230,13 @@ class Renderer:
             site_print = prints.whole_site() if recorded is not None and site_jobs else ""
             for job in site_jobs:
                 if recorded is None or not unchanged(job, self.digest((shown(job), site_print))):
-                    self.keep(job, self.put_rendered(job, settings, put), sizes)
+                    made.append((job, self.put_rendered(job, settings, put)))
                     self.rendered += 1
                 advance(1)
             progressed = len(site_jobs)
             while (taken := take(pickled=False)) is not None:
                 job = taken[0]
-                self.keep(job, self.put_rendered(job, settings, put), sizes)
+                made.append((job, self.put_rendered(job, settings, put)))
                 self.rendered += 1
                 progressed += 1
                 advance(1)
@@ -243,7 +244,7 @@ class Renderer:
                 done = 0
                 for chunk_sizes in helpers.results():
                     for job, size in zip(shipped[done:done + len(chunk_sizes)], chunk_sizes):
-                        self.keep(job, size, sizes)
+                        made.append((job, size))
                     done += len(chunk_sizes)
                     self.rendered += len(chunk_sizes)
                     progressed += len(chunk_sizes)
@@ -252,6 +253,8 @@ class Renderer:
             if helpers is not None:
                 helpers.close()
         advance(len(item_jobs) + len(site_jobs) - progressed)  # the item pages the record holds
+        for job, size in made:
+            self.keep(job, size, sizes)
 
     def keep(self, job: Job, size: int, sizes: dict[str, int]) -> None:
         self.memo[job.name] = (job.inputs, size)

@@ -10,7 +10,7 @@ import pytest
 
 from briefing.markup import RenderedBody, pack_html
 from briefing.model import Page
-from briefing.problems import ContentError
+from briefing.problems import ContentError, Problem
 from briefing import render as render_module
 from briefing import parallel
 from briefing.parallel import MIN_ITEMS, FreshHelpers, worker_count
@@ -148,3 +148,26 @@ def test_a_template_error_on_the_pages_helper_processes_share_names_the_template
         render_to(tmp_path / "site", large_site, templates)
     assert {(problem.path.endswith("templates/company.html"), problem.line) for problem in raised.value.problems} == {(True, line)}
     assert multiprocessing.active_children() == []
+
+
+class PutFailingOn:
+    """A `put` (picklable, for helper processes) that writes files to a folder and fails on one of them, as a full disk would."""
+
+    def __init__(self, folder, failing=None):
+        self.folder, self.failing = folder, failing
+
+    def __call__(self, name, chunks):
+        if name == self.failing:
+            raise ContentError([Problem(name, 0, "cannot write the site: no space left on device")])
+        path = self.folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"".join(chunks))
+
+
+def test_after_a_render_that_failed_half_way_every_page_is_rendered_again(large_site, tmp_path):
+    renderer = Renderer(REPO / "templates")
+    with pytest.raises(ContentError):
+        renderer.render(large_site, PutFailingOn(tmp_path / "first", f"companies/company-{MIN_ITEMS:05d}/index.html"))
+    assert (tmp_path / "first" / "index.html").is_file()  # pages about the whole site were put before the failure
+    renderer.render(large_site, PutFailingOn(tmp_path / "second"))
+    assert renderer.rendered == len(large_site.pages) + 4
