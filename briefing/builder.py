@@ -17,7 +17,7 @@ from pathlib import Path
 from .buildcache import BuildRecord, disk_cache, inputs_digest, load_record, output_matches, save_record, stamped, untouched
 from .loader import build_date, load_site
 from .memo import Memo
-from .parallel import Progress
+from .parallel import Progress, WorkerLost
 from .problems import ContentError, Problem, Problems
 from .render import Renderer
 from .writer import Staging, WriteReport, check_output_folder
@@ -106,6 +106,9 @@ class Builder:
         except ContentError as exc:
             errors = sorted(set(problems.errors) | set(exc.problems))
             return BuildResult(False, tuple(errors), tuple(problems.warnings), seconds=time.perf_counter() - started)
+        except WorkerLost as exc:
+            lost = Problem(str(options.output), 0, f"{exc}; it may have been killed for lack of memory: build again, or with fewer other programs running")
+            return BuildResult(False, (lost,), tuple(problems.warnings), seconds=time.perf_counter() - started)
         if digest is not None:
             rendered = stamped(options.output, self.renderer.fingerprints)
             save_record(options.output, BuildRecord(digest, sizes, len(site.pages), site.settings.base_path, tuple(problems.warnings), rendered))

@@ -20,6 +20,7 @@ import pickle
 import queue
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
@@ -28,6 +29,10 @@ MIN_ITEMS = 200
 DONE = -1
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+class WorkerLost(RuntimeError):
+    """A worker process ended without its results: killed (out of memory, by a user) or crashed."""
 
 
 def counter(progress: Progress | None, stage: str, total: int) -> Callable[[int], None] | None:
@@ -150,7 +155,7 @@ class Batches:
             except queue.Empty:
                 lost = [h for h in self.helpers if h.exitcode not in (None, 0)]
                 if lost or finished == len(self.helpers):
-                    raise RuntimeError(f"a worker process ended without its results (exit code {lost[0].exitcode if lost else 0})") from None
+                    raise WorkerLost(f"a worker process ended without its results (exit code {lost[0].exitcode if lost else 0})") from None
 
 
 class FreshHelpers:
@@ -193,7 +198,10 @@ class FreshHelpers:
         while (item := self.futures.get()) is not None:
             if isinstance(item, BaseException):
                 raise item
-            yield item.result()
+            try:
+                yield item.result()
+            except BrokenProcessPool:
+                raise WorkerLost("a helper process ended without its results") from None
 
     def close(self) -> None:
         """Stop taking chunks, drop those not started, and wait for the helpers to end."""

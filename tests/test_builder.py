@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 
 from briefing.builder import Builder, BuildOptions
+from briefing.parallel import WorkerLost
+from briefing.writer import Staging
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -80,6 +82,29 @@ def test_a_failed_rebuild_leaves_the_output_alone_and_the_next_good_one_recovers
     result = builder.build()
     assert result.ok
     assert b"Recovered." in (workspace / "site" / "companies" / "nio" / "index.html").read_bytes()
+
+
+def test_a_worker_process_lost_mid_build_is_an_error_that_leaves_the_output_alone(workspace, monkeypatch):
+    builder = Builder(BuildOptions(workspace / "content", workspace / "templates", workspace / "site"))
+    assert builder.build().ok
+    before = snapshot(workspace / "site")
+    edit(workspace / "content" / "companies" / "nio.md", "## ", "Lost.\n\n## ")
+    real_put = Staging.put
+
+    def lose_a_worker_on_nio(staging, name, chunks):
+        if name == "companies/nio/index.html":
+            raise WorkerLost("a helper process ended without its results")
+        real_put(staging, name, chunks)
+
+    monkeypatch.setattr(Staging, "put", lose_a_worker_on_nio)
+    result = builder.build()
+    assert not result.ok
+    [error] = result.errors
+    assert error.path == str(workspace / "site") and error.message.startswith("a helper process ended without its results; ")
+    assert snapshot(workspace / "site") == before
+    monkeypatch.undo()
+    assert builder.build().ok
+    assert b"Lost." in (workspace / "site" / "companies" / "nio" / "index.html").read_bytes()
 
 
 def test_an_unchanged_rebuild_renders_and_writes_nothing(workspace):

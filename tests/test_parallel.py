@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from briefing.parallel import MIN_ITEMS, FreshHelpers, batched, parallel_map, worker_count
+from briefing.parallel import MIN_ITEMS, FreshHelpers, WorkerLost, batched, parallel_map, worker_count
 from briefing.problems import ContentError, Problem
 
 multicore = pytest.mark.skipif(worker_count() < 2, reason="needs two cores")
@@ -137,3 +137,31 @@ def test_an_error_making_the_chunks_arrives_too():
 def test_batched_keeps_every_item_in_order():
     assert list(batched(iter(range(7)), 3)) == [[0, 1, 2], [3, 4, 5], [6]]
     assert list(batched(iter([]), 3)) == []
+
+
+def end_abruptly(chunk):
+    os._exit(3)  # as a process killed for lack of memory would
+
+
+@multicore
+def test_a_fresh_helper_that_dies_is_reported_as_lost():
+    helpers = FreshHelpers(end_abruptly, chunks_of(range(6)), os.getpid, (), 1)
+    with pytest.raises(WorkerLost):
+        try:
+            list(helpers.results())
+        finally:
+            helpers.close()
+
+
+@multicore
+def test_a_forked_helper_that_dies_is_reported_as_lost():
+    parent = os.getpid()
+
+    def die_in_helper(n):
+        if os.getpid() != parent:
+            os._exit(3)
+        time.sleep(0.01)
+        return n
+
+    with pytest.raises(WorkerLost, match="exit code 3"):
+        parallel_map(die_in_helper, range(MIN_ITEMS * 2))
