@@ -83,7 +83,13 @@ def serve(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    return {"check": check, "build": build, "serve": serve}[args.command](args)
+    try:
+        return {"check": check, "build": build, "serve": serve}[args.command](args)
+    except KeyboardInterrupt:
+        if PROGRESS is not None:
+            PROGRESS.clear()
+        print(f"interrupted; run `{args.command}` again to finish (a build moves its pages into place only once all are rendered)", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -14,10 +14,12 @@ holds only what it was sent. Used to render the pages of a large site.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import pickle
 import queue
+import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -174,6 +176,12 @@ class FreshHelpers:
     def __init__(self, function: Callable, chunks: Iterator, setup: Callable, setup_args: tuple, helpers: int):
         context = multiprocessing.get_context("spawn")
         self.executor = ProcessPoolExecutor(helpers, mp_context=context, initializer=setup, initargs=setup_args)
+        # Ctrl-C in a terminal reaches every process of the build: this one answers it. Helpers start with it
+        # ignored (the executor starts one for each task until it has them all); one interrupted while it
+        # starts would print a traceback.
+        with ctrl_c_ignored():
+            for _ in range(helpers):
+                self.executor.submit(int)
         self.futures: queue.SimpleQueue = queue.SimpleQueue()
         self.slots = threading.Semaphore(self.IN_FLIGHT)
         self.stopped = False
@@ -209,6 +217,20 @@ class FreshHelpers:
         self.slots.release()
         self.executor.shutdown(wait=True, cancel_futures=True)
         self.feeder.join()
+
+
+@contextlib.contextmanager
+def ctrl_c_ignored() -> Iterator[None]:
+    """SIGINT ignored by this process, and so by the processes it starts meanwhile (Python leaves an ignored
+    SIGINT ignored). Only the main thread may change it; elsewhere this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def batched(items: Iterator[T], size: int) -> Iterator[list[T]]:

@@ -13,8 +13,10 @@ import hashlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -332,3 +334,26 @@ def test_same_input_gives_byte_identical_output(tmp_path):
     assert sorted(one) == sorted(two)
     differing = [name for name in one if one[name] != two[name]]
     assert not differing, f"files that differ between two builds of the same input: {differing}"
+
+
+def test_ctrl_c_during_a_build_exits_130_without_a_traceback_and_leaves_the_output_alone(tmp_path):
+    subprocess.run([sys.executable, str(REPO / "bench" / "generate.py"), "--briefs", "400", "--out", str(tmp_path / "corpus")], check=True, capture_output=True)
+    content, output = tmp_path / "corpus" / "content", tmp_path / "site"
+    built(output, content=content)
+    before_digest, before_stats = digest(output), stats(output)
+    for brief in (content / "companies").glob("*.md"):
+        brief.write_text(brief.read_text("utf-8") + "\nEdited before the interrupted build.\n", "utf-8")
+    # As a terminal's Ctrl-C does: SIGINT to the build and every process it started, while it renders.
+    command = [sys.executable, str(REPO / "build.py"), "--content", str(content), "--templates", str(TEMPLATES), "--output", str(output), "--base-url", BASE]
+    running = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH})
+    while not (output / ".briefing-staging").exists():
+        assert running.poll() is None, "the build ended before it rendered anything"
+        time.sleep(0.002)
+    os.killpg(running.pid, signal.SIGINT)
+    stdout, stderr = running.communicate(timeout=60)
+    assert running.returncode == 130, stdout + stderr
+    assert "Traceback" not in stdout + stderr, stderr
+    assert "interrupted" in stderr
+    assert digest(output) == before_digest and stats(output) == before_stats
+    assert not (output / ".briefing-staging").exists()
