@@ -5,7 +5,8 @@
 For each size N it generates N briefs (seeded) into bench/out/bench-N/, exports the
 same site for the other tools (bench/corpora.py), then measures, tools taking turns:
 Briefing's cold build (no output, no cache), Python-Markdown alone over the same
-briefs on every core (bench/markdown_floor.py: the floor under that build), Briefing's
+briefs and Jinja2 rendering alone of the same pages, on every core
+(bench/markdown_floor.py, bench/render_floor.py: the floor under that build), Briefing's
 rebuild with nothing changed and after one brief is edited; Hugo's cold build and its rebuild with nothing changed;
 Pelican's and MkDocs' cold builds; then every tool's peak memory in a separate
 cold build. It prints the table and the ratios and writes bench/RESULTS.md.
@@ -282,6 +283,12 @@ def measure(size: Size, repeat: int, results: dict) -> None:
         floor = json.loads(subprocess.run(command, capture_output=True, text=True, check=True, env=size.env["briefing"]).stdout)
         record("markdown", "floor", floor["seconds"])
         print(f"  N={size.count:>6} Python-Markdown alone on {floor['cores']} cores: {floor['seconds']:.2f} s  ({relative(command)})", flush=True)
+        if size.quiet:
+            wait_for_quiet(size.quiet)
+        command = [sys.executable, str(BENCH / "render_floor.py"), str(size.content), str(size.engine / "templates"), str(size.engine)]
+        floor = json.loads(subprocess.run(command, capture_output=True, text=True, check=True, cwd=size.work, env=size.env["briefing"]).stdout)
+        record("render", "floor", floor["seconds"])
+        print(f"  N={size.count:>6} Jinja2 rendering alone on {floor['cores']} cores: {floor['seconds']:.2f} s  ({relative(command)})", flush=True)
 
     for tool in tools:  # nothing changed
         if tool in ("briefing", "hugo"):
@@ -464,9 +471,11 @@ def verdicts(results: dict, sizes: list[int]) -> list[str]:
     memory = ratio(median(results, f"{b}/memory", "peak"), median(results, f"{h}/memory", "peak"))
     pss = ratio(median(results, f"{b}/memory", "peak_pss"), median(results, f"{h}/memory", "peak_pss"))
     floor = ratio(median(results, f"{count}/markdown/floor"), median(results, f"{h}/cold", "seconds"))
+    render_floor = median(results, f"{count}/render/floor")
+    both = ratio((median(results, f"{count}/markdown/floor") or 0) + render_floor, median(results, f"{h}/cold", "seconds")) if render_floor else None
     rows = [
         ("cold build vs Hugo's", cold, f"≤ {TARGETS['cold']:.1f} ×", cold is not None and cold <= TARGETS["cold"],
-         lambda v: f"{v:.2f} ×" + (f" (Python-Markdown alone: {floor:.2f} ×)" if floor is not None else "")),
+         lambda v: f"{v:.2f} ×" + (f" (Python-Markdown alone: {floor:.2f} ×" + (f"; with Jinja2 rendering alone: {both:.2f} ×" if both else "") + ")" if floor is not None else "")),
         ("rebuild, nothing changed, vs Hugo's", nochange, f"≤ {TARGETS['nochange']:.1f} ×", nochange is not None and nochange <= TARGETS["nochange"], lambda v: f"{v:.3f} ×"),
         ("rebuild after editing one brief: text edit, preview server", preview_text, f"< {TARGETS['edit']:.1f} s", preview_text is not None and preview_text < TARGETS["edit"], lambda v: f"{v * 1000:.0f} ms"),
         ("rebuild after editing one brief: edit adding a link, preview server", preview_link, f"< {TARGETS['edit']:.1f} s", preview_link is not None and preview_link < TARGETS["edit"], lambda v: f"{v * 1000:.0f} ms"),
@@ -493,14 +502,20 @@ def floor_lines(results: dict, sizes: list[int]) -> list[str]:
     rows = []
     for count in sizes:
         floor, hugo = median(results, f"{count}/markdown/floor"), median(results, f"{count}/hugo/cold", "seconds")
+        render = median(results, f"{count}/render/floor")
         if floor is not None:
-            rows.append(f"| {count:,} | {seconds(floor)} | {floor / count * 1000:.2f} ms | {f'{floor / hugo:.2f} ×' if hugo else ''} |")
+            both = floor + render if render is not None else None
+            rows.append(f"| {count:,} | {seconds(floor)} | {floor / count * 1000:.2f} ms | {f'{floor / hugo:.2f} ×' if hugo else ''} "
+                        f"| {seconds(render)} | {f'{both / hugo:.2f} ×' if hugo and both else ''} |")
     if not rows:
         return []
-    return ["The floor under a cold build that uses Python-Markdown: `bench/markdown_floor.py` converts every brief body with "
-            "Python-Markdown and Briefing's extensions and nothing else (no front-matter, model, templates or writing), split "
-            "over every core by forked processes, in the same run:", "",
-            "| N | Python-Markdown alone | per brief | vs Hugo's whole cold build |", "|---:|---:|---:|---:|", *rows, ""]
+    return ["The floor under a cold build that uses Python-Markdown and Jinja2, in the same run: `bench/markdown_floor.py` "
+            "converts every brief body with Python-Markdown and Briefing's extensions and nothing else (no front-matter, "
+            "model, templates or writing), and `bench/render_floor.py` renders every page with Briefing's templates from a "
+            "site model loaded beforehand, untimed, and nothing else (no reading, conversion or writing); each split over "
+            "every core by forked processes:", "",
+            "| N | Python-Markdown alone | per brief | vs Hugo's whole cold build | Jinja2 rendering alone | both vs Hugo's |",
+            "|---:|---:|---:|---:|---:|---:|", *rows, ""]
 
 
 def preview_lines(results: dict, sizes: list[int]) -> list[str]:
@@ -653,7 +668,9 @@ def write_results(path: Path, args, results: dict, sizes: list[int], tools: list
         "",
         "1. cold builds: every tool in turn, each with its output folder removed and no cache: for Briefing its working "
         "directory, where it keeps `.briefing-cache`, is removed too; for Hugo its cache dir (`HUGO_CACHEDIR`) and `resources/`;",
-        "   then `python bench/markdown_floor.py bench/out/bench-N/corpus/content`: Python-Markdown alone, as above;",
+        "   then `python bench/markdown_floor.py bench/out/bench-N/corpus/content`: Python-Markdown alone, and "
+        "`python bench/render_floor.py bench/out/bench-N/corpus/content bench/out/engine/templates bench/out/engine` "
+        "(working directory as Briefing's, so it loads the model from the cache the cold build left): Jinja2 rendering alone, as above;",
         "2. rebuild with nothing changed: Briefing, then Hugo, the same command again over the output of step 1;",
         "3. Briefing's rebuild after one brief is edited: a sentence appended to the body of `companies/company-{N/2}.md`; "
         "the benchmark checks that the brief's page shows it, then restores the file;",
