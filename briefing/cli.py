@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         if PROGRESS is not None:
             PROGRESS.clear()
-        print(f"interrupted; run `{args.command}` again to finish (a build moves its pages into place only once all are rendered)", file=sys.stderr)
+        print(f"interrupted; run `{args.command}` again to finish", file=sys.stderr)
         return 130
 
 

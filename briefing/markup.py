@@ -78,7 +78,7 @@ class RenderedBody:
 
 def pack_html(html: str) -> bytes:
     """A body's HTML as the site model holds it: compressed, a quarter of the size. Every body of a site is in
-    memory (and in each forked worker's) from conversion to the end of the build; it is read once, to render its page."""
+    memory from conversion to the end of the build; it is read once, to render its page."""
     return zlib.compress(html.encode("utf-8"), 1)
 
 
