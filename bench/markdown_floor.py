@@ -20,11 +20,11 @@ from pathlib import Path
 import markdown
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from briefing.markup import EXTENSIONS  # noqa: E402
+from briefing.markup import markdown_extensions  # noqa: E402
 
 
 def convert(bodies: list[str]) -> int:
-    converter = markdown.Markdown(extensions=list(EXTENSIONS), output_format="html")
+    converter = markdown.Markdown(extensions=markdown_extensions(), output_format="html")
     return sum(len(converter.reset().convert(body)) for body in bodies)
 
 
