@@ -90,3 +90,15 @@ def test_a_new_process_renders_only_the_pages_an_edit_changes(workspace):
     for path in (workspace / "fresh").rglob("*"):
         if path.is_file() and path.name != ".briefing-manifest.json":
             assert (workspace / "site" / path.relative_to(workspace / "fresh")).read_bytes() == path.read_bytes()
+
+
+def test_library_versions_are_those_importlib_metadata_finds():
+    """Read from the dist-info folders' names beside the packages; where there is none, from importlib.metadata."""
+    from importlib import metadata
+
+    from briefing.buildcache import LIBRARIES, installed_version
+
+    for module, distribution in LIBRARIES.items():
+        assert installed_version(module, distribution) == metadata.version(distribution)
+    assert installed_version("json", "pyyaml") == metadata.version("pyyaml")  # the standard library has no dist-info folders
+    assert installed_version("json", "no-such-distribution") == "?"
