@@ -27,7 +27,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from . import urls
+from . import buildcache, urls
 from .buildcache import engine_fingerprint
 from .markup import SITE, RenderedBody
 from .model import Company, Page, Site
@@ -90,7 +90,8 @@ class PageContext:
         return self.settings.base_url + quote(target, safe="/#")
 
 
-def make_environment(templates: Path) -> jinja2.Environment:
+def make_environment(templates: Path, compiled: Path | None = None) -> jinja2.Environment:
+    """The templates' environment; `compiled`: a folder that keeps compiled templates for the next process."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates.resolve())),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
@@ -99,7 +100,31 @@ def make_environment(templates: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
+        bytecode_cache=None if compiled is None else CompiledTemplates(compiled),
     )
+
+
+class CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Jinja2's cache of compiled templates, which it finds by each template's name and source. Compiling them
+    again costs a new process more than rendering a page. The files are named after Briefing's code (which sets
+    the environment's options), and a cache that cannot be read or written is only slower."""
+
+    def __init__(self, folder: Path):
+        super().__init__(str(folder), f"{hashlib.blake2b(engine_fingerprint().encode(), digest_size=8).hexdigest()}-%s.cache")
+        self.folder = folder
+
+    def load_bytecode(self, bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # noqa: BLE001 - a damaged file is a miss, whatever reading it raised
+            bucket.reset()
+
+    def dump_bytecode(self, bucket) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
 
 
 def iso_date(value: datetime.date) -> str:
@@ -135,7 +160,7 @@ class Renderer:
         """
         stamp = tree_stamp([self.templates])
         if stamp != self.stamp or self.env is None:
-            self.env, self.stamp = make_environment(self.templates), stamp
+            self.env, self.stamp = make_environment(self.templates, self.compiled()), stamp
             self.salt = hashlib.blake2b(f"{engine_fingerprint()}\n{content_digest([self.templates])}".encode(), digest_size=32).digest()
             self.forget()
         chrome = chrome_of(site)
@@ -167,6 +192,9 @@ class Renderer:
             sizes[name] = len(data)
         self.last = LastRender(chrome, site.companies, site.pages, plan.outline_companies, plan.outline_pages, plan.jobs, plan.site_wide, dict(sizes), site_inputs)
         return sizes
+
+    def compiled(self) -> Path:
+        return buildcache.CACHE_FOLDER / "templates"
 
     def render_few(self, needed: list[Job], site: Site, put: Callable, progress: Progress | None, sizes: dict[str, int]) -> None:
         """A preview server's rebuild: the pages of what changed, in this process. On a large site a page about
@@ -225,7 +253,7 @@ class Renderer:
         helpers = None
         cores = parallel.worker_count()
         if len(item_jobs) >= MIN_ITEMS and cores > 1:
-            helpers = FreshHelpers(render_shipped, batched(payloads(), PAGES_PER_CHUNK), start_helper, (self.templates, put), cores - 1)
+            helpers = FreshHelpers(render_shipped, batched(payloads(), PAGES_PER_CHUNK), start_helper, (self.templates, self.compiled(), put), cores - 1)
         try:
             site_print = prints.whole_site() if recorded is not None and site_jobs else ""
             for job in site_jobs:
@@ -305,9 +333,9 @@ class Renderer:
 HELPER: dict[str, object] = {}  # in a helper process: its renderer and where it puts files
 
 
-def start_helper(templates: Path, put: Callable[[str, list[bytes]], None]) -> None:
+def start_helper(templates: Path, compiled: Path, put: Callable[[str, list[bytes]], None]) -> None:
     HELPER["renderer"], HELPER["put"] = Renderer(templates), put
-    HELPER["renderer"].env = make_environment(templates)
+    HELPER["renderer"].env = make_environment(templates, compiled)
 
 
 def render_shipped(payloads: list[bytes]) -> list[int]:

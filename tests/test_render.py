@@ -171,3 +171,23 @@ def test_after_a_render_that_failed_half_way_every_page_is_rendered_again(large_
     assert (tmp_path / "first" / "index.html").is_file()  # pages about the whole site were put before the failure
     renderer.render(large_site, PutFailingOn(tmp_path / "second"))
     assert renderer.rendered == len(large_site.pages) + 4
+
+
+def test_compiled_templates_are_kept_for_the_next_process_and_a_damaged_or_unwritable_cache_only_costs_time(tmp_path):
+    templates = REPO / "templates"
+    compiled = tmp_path / "compiled"
+    first = render_module.make_environment(templates, compiled).get_template("company.html")
+    assert len(list(compiled.glob("*.cache"))) == 1  # the layout it extends is loaded when a page renders
+
+    def no_compiling(*args, **kwargs):
+        raise AssertionError("compiled again")
+
+    later = render_module.make_environment(templates, compiled)
+    later.compile = no_compiling
+    assert later.get_template("company.html").render.__code__.co_code == first.render.__code__.co_code
+    for path in compiled.glob("*.cache"):
+        path.write_bytes(path.read_bytes()[:40] + b"damaged")
+    assert render_module.make_environment(templates, compiled).get_template("company.html")
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    assert render_module.make_environment(templates, blocked / "compiled").get_template("company.html")
