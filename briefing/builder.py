@@ -10,15 +10,19 @@ server's rebuilds touch only what changed.
 from __future__ import annotations
 
 import gc
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .buildcache import BuildRecord, disk_cache, inputs_digest, load_record, output_matches, save_record, stamped, untouched
+from .buildcache import BuildRecord, build_key, disk_cache, load_record, save_record, stamped, untouched
+from .inputs import Scan
 from .loader import build_date, load_site
 from .memo import Memo
+from .pagestore import PageStore, Shared
 from .parallel import Progress, WorkerLost
 from .problems import ContentError, Problem, Problems
+from .quickbuild import quick_build
 from .render import Renderer
 from .writer import Staging, WriteReport, check_output_folder
 
@@ -74,14 +78,17 @@ class Builder:
             refused = check_output_folder(options.output, [(options.content, False), (options.templates, False), (Path.cwd(), True)])
             if refused:
                 raise ContentError(refused)
-            digest = recorded = None
-            if self.memo.last is None:  # a fresh builder: the last build's record may show nothing changed
-                digest = inputs_digest(options.content, options.templates, repr((options, build_date())))
+            key = recorded = None
+            if self.memo.last is None:  # a fresh builder: the last build's record may show little or nothing changed
+                key = build_key(repr((options, build_date())))
+                scan = Scan([options.content, options.templates])  # before anything is read: an edit from now on shows next time
                 record = load_record(options.output)
-                if record and record.digest == digest and output_matches(options.output, record.files):
-                    report = WriteReport(0, len(record.files), 0)
-                    seconds = time.perf_counter() - started
-                    return BuildResult(True, (), record.warnings, record.pages, 0, 0, report, seconds, record.base_path)
+                inputs = scan.entries(record.inputs if record else {})
+                if record and record.key == key:
+                    quick = quick_build(options.content, options.output, record, inputs, self.renderer)
+                    if quick is not None:
+                        seconds = time.perf_counter() - started
+                        return BuildResult(True, (), record.warnings, quick.pages, quick.rendered, quick.reused, quick.report, seconds, record.base_path)
                 recorded = untouched(options.output, record)  # pages whose inputs are unchanged need no rendering
             try:
                 site = load_site(options.content, problems, options.base_url, options.drafts, memo=self.memo)
@@ -90,10 +97,13 @@ class Builder:
             if options.strict and problems.warnings:
                 raise ContentError([])
             staging = Staging(options.output)
+            store = PageStore(options.output).writer() if key is not None else None
             try:
-                sizes = self.renderer.render(site, staging.put, self.progress, recorded)
+                sizes = self.renderer.render(site, staging.put, self.progress, recorded, store and store.keep)
             except BaseException:
                 staging.discard()
+                if store is not None:
+                    store.close()
                 raise
             names = set(sizes)
             try:
@@ -101,6 +111,8 @@ class Builder:
             except ContentError:
                 self.renderer.forget()
                 self.committed = None
+                if store is not None:
+                    store.close()
                 raise
             self.committed = names
         except ContentError as exc:
@@ -109,8 +121,10 @@ class Builder:
         except WorkerLost as exc:
             lost = Problem(str(options.output), 0, f"{exc}; it may have been killed for lack of memory: build again, or with fewer other programs running")
             return BuildResult(False, (lost,), tuple(problems.warnings), seconds=time.perf_counter() - started)
-        if digest is not None:
+        if key is not None:
             rendered = stamped(options.output, self.renderer.fingerprints)
-            save_record(options.output, BuildRecord(digest, sizes, len(site.pages), site.settings.base_path, tuple(problems.warnings), rendered))
+            token = os.urandom(8).hex()
+            store.finish(token, Shared(self.renderer.last.chrome, self.memo.names, self.memo.autolink), {company.slug for company in site.companies})
+            save_record(options.output, BuildRecord(key, inputs, sizes, len(site.pages), site.settings.base_path, tuple(problems.warnings), rendered, token))
         seconds = time.perf_counter() - started
         return BuildResult(True, (), tuple(problems.warnings), len(site.pages), self.renderer.rendered, self.memo.hits, report, seconds, site.settings.base_path)

@@ -149,20 +149,17 @@ class Renderer:
         self.fingerprints: dict[str, str] = {}
 
     def render(self, site: Site, put: Callable[[str, list[bytes]], None], progress: Progress | None = None,
-               recorded: dict[str, tuple[str, int]] | None = None) -> dict[str, int]:
+               recorded: dict[str, tuple[str, int]] | None = None, keep: "Keeper | None" = None) -> dict[str, int]:
         """`put(name, chunks of bytes)` every output file whose inputs changed since the last call, in worker processes
         when many; the size of every output file by its path under the output folder. ContentError on
         template errors.
 
         `recorded`: the files a build in another process left in the output, untouched since, by name:
         (the fingerprint of their inputs, their size). Those whose inputs still have that fingerprint are
-        not rendered again. With it, `fingerprints` then holds every file's fingerprint, for the next build.
+        not rendered again. With it, `fingerprints` then holds every file's fingerprint, for the next build,
+        and `keep` is shown each company page rendered or found recorded (see Fingerprints).
         """
-        stamp = tree_stamp([self.templates])
-        if stamp != self.stamp or self.env is None:
-            self.env, self.stamp = make_environment(self.templates, self.compiled()), stamp
-            self.salt = hashlib.blake2b(f"{engine_fingerprint()}\n{content_digest([self.templates])}".encode(), digest_size=32).digest()
-            self.forget()
+        self.prepare()
         chrome = chrome_of(site)
         last = self.last
         if last is not None and chrome == last.chrome:
@@ -184,7 +181,7 @@ class Renderer:
         if recorded is None and len(needed) < MIN_ITEMS:
             self.render_few(needed, site, put, progress, sizes)
         else:
-            prints = None if recorded is None else Fingerprints(self.digest, site, chrome, outline, plan.outline_companies)
+            prints = None if recorded is None else Fingerprints(self, site, chrome, outline, plan.outline_companies, keep, needed)
             self.render_many(needed, site, put, progress, sizes, recorded, prints)
         extra = {".nojekyll": b"", **({"CNAME": site.settings.cname.encode() + b"\n"} if site.settings.cname else {}), **static_files(self.templates)}
         for name, data in extra.items():
@@ -192,6 +189,14 @@ class Renderer:
             sizes[name] = len(data)
         self.last = LastRender(chrome, site.companies, site.pages, plan.outline_companies, plan.outline_pages, plan.jobs, plan.site_wide, dict(sizes), site_inputs)
         return sizes
+
+    def prepare(self) -> None:
+        """Load the templates, again when they changed; every page is then rendered anew."""
+        stamp = tree_stamp([self.templates])
+        if stamp != self.stamp or self.env is None:
+            self.env, self.stamp = make_environment(self.templates, self.compiled()), stamp
+            self.salt = hashlib.blake2b(f"{engine_fingerprint()}\n{content_digest([self.templates])}".encode(), digest_size=32).digest()
+            self.forget()
 
     def compiled(self) -> Path:
         return buildcache.CACHE_FOLDER / "templates"
@@ -295,7 +300,10 @@ class Renderer:
 
     def digest(self, inputs: object) -> str:
         """The same for equal inputs in any process: records pickle as their fields, in order; no sets."""
-        return hashlib.blake2b(pickle.dumps(inputs, protocol=5), key=self.salt, digest_size=16).hexdigest()
+        return self.digest_pickled(pickle.dumps(inputs, protocol=5))
+
+    def digest_pickled(self, data: bytes) -> str:
+        return hashlib.blake2b(data, key=self.salt, digest_size=16).hexdigest()
 
     def forget(self) -> None:
         """Render every page next time: what is on disk may not be what the last call put there."""
@@ -444,33 +452,48 @@ def shown(job: Job) -> tuple:
     return (job.template, job.page.url, job.page.kind, job.page.title, job.absolute_links)
 
 
+Keeper = Callable[["Job", str, bytes], None]  # (a company's page, its fingerprint, its company in outline pickled)
+
+
 class Fingerprints:
     """The digests of what each page shows, which a build in a new process compares with the last build's record.
 
     A company's outline is pickled once, for its own page (with what outline_of
     leaves out) and for the pages about the whole site (whose long parts are
-    pickled in pieces: whole, they would take as much memory as the site).
+    pickled in pieces: whole, they would take as much memory as the site); and
+    `keep`, given the pickle as it is made, can store the page without pickling
+    the company again (pagestore.py).
     Safe from two threads: a digest made twice is the same.
     """
 
-    def __init__(self, digest: Callable[[object], str], site: Site, chrome: Chrome, outline: Site, outline_companies: list[Company]):
-        self.digest = digest
+    def __init__(self, renderer: Renderer, site: Site, chrome: Chrome, outline: Site, outline_companies: list[Company],
+                 keep: Keeper | None = None, jobs: list[Job] = ()):
+        self.digest, self.digest_pickled = renderer.digest, renderer.digest_pickled
         self.site = site
         self.chrome = chrome
         self.outline = outline
         self.outlines = dict(zip(map(id, site.companies), outline_companies))
         self.outline_prints: dict[int, str] = {}
+        self.keep = keep
+        self.company_jobs = {id(job.page.item): job for job in jobs if job.page.kind == "company"} if keep else {}
+        self.company_prints: dict[int, str] = {}  # those made for `keep`
 
     def outline_print(self, company: Company) -> str:
         key = id(company)
         if key not in self.outline_prints:
-            self.outline_prints[key] = self.digest(self.outlines[key])
+            pickled = pickle.dumps(self.outlines[key], protocol=5)
+            self.outline_prints[key] = self.digest_pickled(pickled)
+            job = self.company_jobs.get(key)
+            if job is not None:
+                self.company_prints[key] = company_print(self.digest, job, self.outline_prints[key])
+                self.keep(job, self.company_prints[key], pickled)
         return self.outline_prints[key]
 
     def item(self, job: Job) -> str:
         company = job.page.item
         if id(company) in self.outlines:
-            return self.digest((shown(job), job.inputs[0], self.outline_print(company), company.body, company.brief.body, company.referenced_by))
+            outline_print = self.outline_print(company)
+            return self.company_prints.get(id(company)) or company_print(self.digest, job, outline_print)
         return self.digest((shown(job), job.inputs))
 
     def whole_site(self) -> str:
@@ -483,6 +506,12 @@ class Fingerprints:
             else:
                 pieces.append((number, part))
         return self.digest(tuple(pieces))
+
+
+def company_print(digest: Callable[[object], str], job: Job, outline_print: str) -> str:
+    """The fingerprint of a company's page, from that of the company in outline and what outline_of leaves out."""
+    company = job.page.item
+    return digest((shown(job), job.inputs[0], outline_print, company.body, company.brief.body, company.referenced_by))
 
 
 def changed_positions(new: tuple, old: tuple) -> list[int]:

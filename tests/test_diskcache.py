@@ -10,6 +10,7 @@ from briefing.builder import Builder, BuildOptions
 from briefing.diskcache import DiskCache, pickled
 from briefing.markup import Names
 from briefing.memo import Memo
+from briefing.pagestore import PageStore
 from briefing.problems import Problems
 
 from test_builder import REPO, fresh_build, snapshot
@@ -105,6 +106,7 @@ def new_process_build(workspace: Path):
 def test_a_new_process_after_an_edit_converts_only_the_edited_brief_and_equals_a_fresh_build(workspace):
     briefs = len(list((workspace / "content" / "companies").glob("*.md")))
     new_process_build(workspace)
+    PageStore(workspace / "site").path.unlink()  # else the build takes the quick path, which loads no other brief
     nio = workspace / "content" / "companies" / "nio.md"
     nio.write_text(nio.read_text("utf-8").replace("## ", "A sentence added by hand.\n\n## ", 1), "utf-8")
     result = new_process_build(workspace)

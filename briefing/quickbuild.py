@@ -1,0 +1,108 @@
+"""A build in a new process when nothing changed, or only the bodies of a few briefs: without loading the site.
+
+Loading a large site's model takes seconds even from the disk cache. This
+path reads only the record of the last build, the briefs that changed and
+their rows in the page store, and takes the decision model.with_new_bodies
+takes in memory: when a brief kept its front-matter, and its body kept its
+links to other companies, its headings and its citations, only its own page
+changes, and every other page, problem and warning of the last build holds.
+Anything else returns None, and the build runs in full.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pickle
+from pathlib import Path
+
+from . import urls
+from .buildcache import BuildRecord, output_matches, save_record
+from .documents import brief_schema, read_brief
+from .inputs import Entry, changed, digest_bytes
+from .markup import BodyConverter
+from .model import anchors_and_citations, links_of
+from .pagestore import PageStore
+from .problems import Problems
+from .render import Job, Renderer, company_print
+from .sourcefiles import read_bytes
+from .stamps import file_stamp
+from .writer import Staging, WriteReport
+
+MAX_BRIEFS = 20  # beyond, the full build's workers are as quick
+
+
+@dataclasses.dataclass(frozen=True)
+class QuickResult:
+    pages: int
+    rendered: int
+    reused: int
+    report: WriteReport
+
+
+def quick_build(content: Path, output: Path, record: BuildRecord, inputs: dict[str, Entry], renderer: Renderer) -> QuickResult | None:
+    """Bring the output up to date with `inputs` (the content and templates as scanned now) from `record`
+    (the last build's, with the same options, date and engine), or None when a full build is needed."""
+    edited = changed(inputs, record.inputs)
+    if edited is None or len(edited) > MAX_BRIEFS:
+        return None
+    slugs = {}
+    for path in edited:
+        folder, _, name = path.rpartition(os.sep)
+        if folder != str(content / "companies") or not name.endswith(".md"):
+            return None
+        slugs[name[:-3]] = path
+    loaded = PageStore(output).load(record.token, list(slugs)) if slugs else None
+    if (slugs and loaded is None) or not output_matches(output, record):
+        return None
+    jobs = []
+    if slugs:
+        shared, rows = loaded
+        settings = shared.chrome.settings
+        schema = brief_schema(settings.taxonomies)
+        converter = BodyConverter(shared.names, autolink=shared.autolink)
+        for slug, path in slugs.items():
+            if slug not in rows:
+                return None  # a draft the last build left out, or a store that lost it
+            fingerprint, stored = rows[slug]
+            name = urls.output_file(stored.page.url)
+            if record.rendered.get(name, ("",))[0] != fingerprint:
+                return None
+            problems = Problems()
+            data = read_bytes(Path(path), content, problems)
+            if data is None or digest_bytes(data) != inputs[path][1]:
+                return None  # unreadable, or changed again since the scan
+            brief = read_brief(Path(path), content, schema, settings, problems, data)
+            outline = pickle.loads(stored.outline)
+            if brief is None or problems.items or dataclasses.replace(brief, body=None) != outline.brief:
+                return None
+            body = converter.convert(brief.body.text, brief.body.first_line, slug)
+            if links_of(body) != stored.links or anchors_and_citations(body) != stored.anchors:
+                return None
+            company = dataclasses.replace(outline, brief=brief, body=body, referenced_by=stored.referenced_by)
+            page = dataclasses.replace(stored.page, item=company)
+            jobs.append((Job(name, page, f"{page.kind}.html", (shared.chrome, company), shared.chrome), stored.outline))
+    files, rendered = dict(record.files), dict(record.rendered)
+    prints = {}
+    report = WriteReport(0, len(files), 0)
+    if jobs:
+        renderer.prepare()
+        staging = Staging(output)
+        try:
+            for job, outline in jobs:
+                prints[job.page.item.slug] = company_print(renderer.digest, job, renderer.digest_pickled(outline))
+                files[job.name] = renderer.put_rendered(job, settings, staging.put)
+            report = staging.commit(set(files), set(files))
+        except BaseException:
+            staging.discard()
+            raise
+        for job, _ in jobs:
+            stamp = file_stamp(output / job.name)
+            if stamp is None:
+                rendered.pop(job.name, None)  # gone already: the next build renders it again
+            else:
+                rendered[job.name] = (prints[job.page.item.slug], stamp)
+        PageStore(output).refresh(prints)
+    if jobs or inputs != record.inputs:
+        save_record(output, dataclasses.replace(record, inputs=inputs, files=files, rendered=rendered))
+    return QuickResult(record.pages, len(jobs), len(inputs) - len(edited), report)

@@ -1,0 +1,202 @@
+"""A new process after an edit to a few briefs' bodies renders their pages without loading the site
+(quickbuild.py); any other change, or a cache it cannot trust, gets a full build. Either way the output is
+what a fresh build writes."""
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+import briefing.builder
+from briefing import buildcache, inputs
+from briefing.builder import Builder, BuildOptions
+from briefing.pagestore import PageStore
+from helpers import REPO, brief, run_build
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    shutil.copytree(REPO / "content", tmp_path / "content")
+    shutil.copytree(REPO / "templates", tmp_path / "templates")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def loads(monkeypatch):
+    """How many builds loaded the site: none does on the quick path."""
+    calls = []
+    real = briefing.builder.load_site
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(briefing.builder, "load_site", counted)
+    return calls
+
+
+def build(**changes):
+    """A build by a fresh builder: what a new process does."""
+    options = dict(content=Path("content"), templates=Path("templates"), output=Path("site"))
+    return Builder(BuildOptions(**{**options, **changes})).build()
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def assert_same_as_a_fresh_build(workspace: Path) -> None:
+    assert build(output=workspace / "fresh").ok
+    fresh = {p.relative_to(workspace / "fresh") for p in (workspace / "fresh").rglob("*") if p.is_file()}
+    built = {p.relative_to(workspace / "site") for p in (workspace / "site").rglob("*") if p.is_file()}
+    assert fresh == built
+    for name in fresh:
+        if name.name != ".briefing-manifest.json":
+            assert (workspace / "site" / name).read_bytes() == (workspace / "fresh" / name).read_bytes(), name
+
+
+def test_an_edited_body_renders_its_page_alone_without_loading_the_site(workspace, loads):
+    first = build()
+    assert first.ok and len(loads) == 1
+    nio = workspace / "content" / "companies" / "nio.md"
+    edit(nio, "Nio is positioned in the luxury market", "Nio, edited quickly, is positioned in the luxury market")
+    quick = build()
+    assert quick.ok and len(loads) == 1
+    assert (quick.rendered, quick.report.written, quick.pages) == (1, 1, first.pages)
+    assert quick.warnings == first.warnings
+    assert "Nio, edited quickly" in (workspace / "site" / "companies" / "nio" / "index.html").read_text("utf-8")
+    edit(nio, "Nio, edited quickly, is", "Nio, edited twice, is")
+    xpeng = workspace / "content" / "companies" / "xpeng.md"
+    xpeng.write_text(xpeng.read_text("utf-8") + "\nOne more sentence.\n", "utf-8")
+    both = build()
+    assert both.ok and len(loads) == 1 and both.rendered == 2
+    assert_same_as_a_fresh_build(workspace)
+
+
+def test_nothing_changed_loads_nothing_and_a_later_build_loads_nothing_either(workspace, loads):
+    build()
+    again = build()
+    assert again.ok and again.rendered == 0 and again.report.written == 0 and len(loads) == 1
+    assert build().rendered == 0 and len(loads) == 1
+
+
+@pytest.mark.parametrize("change, rendered_at_least", [
+    pytest.param(lambda c: edit(c / "companies" / "nio.md", "title: Nio", "title: NIO Inc."), 2, id="front-matter"),
+    pytest.param(lambda c: edit(c / "companies" / "nio.md", "Nio is positioned", "Nio, unlike [[baidu]], is positioned"), 2, id="a new link"),
+    pytest.param(lambda c: edit(c / "companies" / "nio.md", "## Exposure to Xiaomi", "## Exposure to others\n\nText.\n\n## Exposure to Xiaomi"), 1, id="a new heading"),
+    pytest.param(lambda c: edit(c / "companies" / "nio.md", "luxury market [@xiaomi-threat-analysis]", "luxury market [@reuters-factory-talks]"), 2, id="another citation"),
+    pytest.param(lambda c: edit(c / "positioning" / "luxury.md", "\n", "\n\n"), 0, id="a term description"),
+    pytest.param(lambda c: (c.parent / "templates" / "company.html").write_text((c.parent / "templates" / "company.html").read_text() + "\n"), 7, id="a template"),
+    pytest.param(lambda c: shutil.copy(c / "companies" / "nio.md", c / "companies" / "nio-copy.md"), 2, id="a brief added"),
+    pytest.param(lambda c: (c / "index.md").unlink(), 1, id="a page removed"),
+])
+def test_anything_but_a_body_edit_builds_in_full(workspace, loads, change, rendered_at_least):
+    build()
+    change(workspace / "content")
+    edit(workspace / "content" / "companies" / "xpeng.md", "\n## ", "\nA body edit alongside.\n\n## ")
+    result = build()
+    assert len(loads) == 2, result.errors
+    assert result.ok and result.rendered >= rendered_at_least
+    assert_same_as_a_fresh_build(workspace)
+
+
+@pytest.mark.parametrize("damage", [
+    pytest.param(lambda root: PageStore(root / "site").path.unlink(), id="store deleted"),
+    pytest.param(lambda root: PageStore(root / "site").path.write_bytes(b"not a database" * 100), id="store garbage"),
+    pytest.param(lambda root: buildcache.record_path(root / "site").write_bytes(b"\x00garbage"), id="record garbage"),
+    pytest.param(lambda root: (root / "site" / "companies" / "xpeng" / "index.html").write_text("changed by hand"), id="output edited"),
+    pytest.param(lambda root: (root / "site" / "sources" / "index.html").unlink(), id="output deleted"),
+])
+def test_a_cache_or_output_it_cannot_trust_gives_a_full_build(workspace, loads, damage):
+    build()
+    damage(workspace)
+    edit(workspace / "content" / "companies" / "nio.md", "Nio is positioned", "Nio, edited, is positioned")
+    result = build()
+    assert result.ok and len(loads) == 2
+    assert_same_as_a_fresh_build(workspace)
+
+
+def test_a_store_saved_by_another_build_is_not_used(workspace, loads):
+    build()
+    record = buildcache.load_record(workspace / "site")
+    shutil.copy(PageStore(workspace / "site").path, workspace / "store-then")
+    edit(workspace / "content" / "companies" / "nio.md", "title: Nio", "title: Nio Inc")
+    build()  # a full build: new token, new rows
+    assert buildcache.load_record(workspace / "site").token != record.token
+    shutil.copy(workspace / "store-then", PageStore(workspace / "site").path)
+    edit(workspace / "content" / "companies" / "nio.md", "Nio is positioned", "Nio, edited, is positioned")
+    assert build().ok and len(loads) == 3
+    assert_same_as_a_fresh_build(workspace)
+
+
+def test_an_error_in_an_edited_body_is_reported_as_a_full_build_reports_it(workspace):
+    build()
+    before = {p: p.read_bytes() for p in (workspace / "site").rglob("*") if p.is_file()}
+    edit(workspace / "content" / "companies" / "nio.md", "Nio is positioned", "Nio [[no-such-company]] is positioned")
+    quick = build()
+    shutil.rmtree(workspace / ".briefing-cache")
+    full = build()
+    assert not quick.ok and quick.errors == full.errors and "no-such-company" in quick.errors[0].message
+    assert {p: p.read_bytes() for p in (workspace / "site").rglob("*") if p.is_file()} == before
+
+
+def test_a_draft_edited_is_not_rendered(workspace, loads):
+    draft = workspace / "content" / "companies" / "new-entrant.md"
+    draft.write_text(brief("New Entrant", "draft: true", "A company in draft.\n"), "utf-8")
+    first = build()
+    edit(draft, "in draft", "still in draft")
+    result = build()
+    assert result.ok and result.pages == first.pages and not (workspace / "site" / "companies" / "new-entrant").exists()
+    assert_same_as_a_fresh_build(workspace)
+
+
+def test_an_edit_that_keeps_size_and_modification_time_is_seen(workspace):
+    """The change time moves on every write, and no tool can set it back."""
+    build()
+    nio = workspace / "content" / "companies" / "nio.md"
+    before = os.stat(nio)
+    edit(nio, "Nio is positioned in the luxury market", "Nio is positioned in the LUXURY market")
+    os.utime(nio, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert os.stat(nio).st_size == before.st_size
+    assert build().rendered == 1
+    assert "the LUXURY market" in (workspace / "site" / "companies" / "nio" / "index.html").read_text("utf-8")
+
+
+def test_a_file_changed_just_before_a_build_is_digested_again_next_time(tmp_path, monkeypatch):
+    """Within a coarse clock's tick a second write could keep the stamp, so a recent stamp is not kept."""
+    (tmp_path / "old.md").write_text("old")
+    (tmp_path / "new.md").write_text("new")
+    monkeypatch.setattr(inputs, "TRUST_AFTER_NS", 0)
+    assert all(stamp is not None for stamp, _ in inputs.Scan([tmp_path]).entries({}).values())
+    monkeypatch.setattr(inputs, "TRUST_AFTER_NS", 3600 * 10**9)
+    entries = inputs.Scan([tmp_path]).entries({})
+    assert [stamp for stamp, _ in entries.values()] == [None, None]
+    assert inputs.changed(entries, entries) == set()
+    (tmp_path / "new.md").write_text("NEW")
+    assert inputs.changed(inputs.Scan([tmp_path]).entries(entries), entries) == {str(tmp_path / "new.md")}
+    (tmp_path / "newer.md").write_text("")
+    assert inputs.changed(inputs.Scan([tmp_path]).entries(entries), entries) is None
+
+
+def test_a_new_process_records_the_fingerprints_a_full_build_finds(workspace):
+    """After quick builds, a full one (site.yml gained a comment) renders nothing, in processes with other hash seeds."""
+    def build_in_new_process(seed: str) -> int:
+        result = run_build("--content", "content", "--templates", "templates", "--output", "site", cwd=workspace, env={**os.environ, "PYTHONHASHSEED": seed})
+        assert result.returncode == 0, result.stderr
+        return int(re.search(r"\((\d+) rendered", result.stdout).group(1))
+
+    build_in_new_process("1")
+    nio = workspace / "content" / "companies" / "nio.md"
+    edit(nio, "Nio is positioned", "Nio, edited, is positioned")
+    assert build_in_new_process("2") == 1
+    site_yml = workspace / "content" / "site.yml"
+    site_yml.write_text(site_yml.read_text("utf-8") + "# a comment\n", "utf-8")
+    assert build_in_new_process("3") == 0
+    edit(nio, "Nio, edited, is", "Nio, edited again, is")
+    assert build_in_new_process("4") == 1
+    assert_same_as_a_fresh_build(workspace)
