@@ -15,14 +15,11 @@ holds only what it was sent. Used to render the pages of a large site.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import pickle
 import queue
 import signal
 import threading
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
@@ -51,6 +48,14 @@ def counter(progress: Progress | None, stage: str, total: int) -> Callable[[int]
     return advance
 
 
+def processes():
+    """The multiprocessing module, imported when first needed: a build that needs no other process (nothing
+    or one brief changed) is spared importing it, 10 ms."""
+    import multiprocessing
+
+    return multiprocessing
+
+
 def worker_count() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -67,7 +72,7 @@ def parallel_map(function: Callable[[T], R], items: Sequence[T], progress: Calla
 def parallel_iter(function: Callable[[T], R], items: Sequence[T], progress: Callable[[int], None] | None = None, heavy: bool = False) -> Iterator[R]:
     """`function(item)` for each item, in order, as the results come: the caller need not hold them all."""
     cores = worker_count()
-    if len(items) < (2 if heavy else MIN_ITEMS) or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if len(items) < (2 if heavy else MIN_ITEMS) or cores < 2 or "fork" not in processes().get_all_start_methods():
         done = 0
         for item in items:
             yield function(item)
@@ -86,7 +91,7 @@ class Batches:
     """Chunks taken in turn by this process and `helpers` forked ones, through a shared counter."""
 
     def __init__(self, function: Callable, chunks: list[Sequence], helpers: int, progress: Callable[[int], None] | None):
-        context = multiprocessing.get_context("fork")
+        context = processes().get_context("fork")
         self.function = function
         self.chunks = chunks
         self.progress = progress
@@ -174,7 +179,9 @@ class FreshHelpers:
     IN_FLIGHT = 4
 
     def __init__(self, function: Callable, chunks: Iterator, setup: Callable, setup_args: tuple, helpers: int):
-        context = multiprocessing.get_context("spawn")
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = processes().get_context("spawn")
         self.executor = ProcessPoolExecutor(helpers, mp_context=context, initializer=setup, initargs=setup_args)
         # Ctrl-C in a terminal reaches every process of the build: this one answers it. Helpers start with it
         # ignored (the executor starts one for each task until it has them all); one interrupted while it
@@ -203,6 +210,8 @@ class FreshHelpers:
             self.futures.put(None)
 
     def results(self) -> Iterator:
+        from concurrent.futures.process import BrokenProcessPool
+
         while (item := self.futures.get()) is not None:
             if isinstance(item, BaseException):
                 raise item
