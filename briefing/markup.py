@@ -9,13 +9,14 @@ reported: content is never trusted to carry markup.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import re
+import sys
 import xml.etree.ElementTree as etree
 import zlib
 from dataclasses import field
 
 import markdown
-from markdown.extensions.fenced_code import FencedCodeExtension
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
 from markdown.inlinepatterns import InlineProcessor
@@ -82,6 +83,23 @@ def pack_html(html: str) -> bytes:
     """A body's HTML as the site model holds it: compressed, a quarter of the size. Every body of a site is in
     memory from conversion to the end of the build; it is read once, to render its page."""
     return zlib.compress(html.encode("utf-8"), 1)
+
+
+def without_pygments(module: str):
+    """Import `module` as if Pygments were not installed. Python-Markdown's fenced_code imports its codehilite,
+    which imports Pygments when it can, and Pygments imports importlib.metadata: 20 ms of every new process
+    for a highlighter Briefing does not turn on (without it, code blocks are the same plain <pre><code>)."""
+    blocked = "pygments" not in sys.modules
+    if blocked:
+        sys.modules["pygments"] = None  # an import of it raises ImportError, which codehilite expects
+    try:
+        return importlib.import_module(module)
+    finally:
+        if blocked and sys.modules.get("pygments", False) is None:
+            del sys.modules["pygments"]
+
+
+FencedCodeExtension = without_pygments("markdown.extensions.fenced_code").FencedCodeExtension
 
 
 def markdown_extensions() -> list:
