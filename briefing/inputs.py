@@ -11,21 +11,28 @@ from __future__ import annotations
 
 import hashlib
 import os
+import struct
 import time
 from pathlib import Path
 
 TRUST_AFTER_NS = 2_000_000_000  # file systems with the coarsest clocks (FAT) tick every 2 s
 
-Stamp = tuple[int, int, int, int]  # modification time, change time, size, inode
-Entry = tuple[Stamp | None, str]  # the stamp (None: too recent to trust) and the digest of the bytes
+# An entry is bytes, which the record stores and compares fast: the stamp packed (modification time, change
+# time, size, inode) and the digest of the file's bytes.
+STAMP = struct.Struct("<qqQQ")
+UNTRUSTED = bytes(STAMP.size)  # no file has this stamp: its bytes are digested again
+BROKEN = b"\xff" * STAMP.size  # a link to nothing: it still counts as a file
+UNREADABLE = b"\xffunreadable\xff\xff\xff\xff"
 
 
 class Scan:
-    """Every file under some folders (hidden ones skipped) with its stamp, and when they were stamped."""
+    """Every file under some folders (hidden ones skipped) with its packed stamp, and when they were stamped."""
 
     def __init__(self, folders: list[Path]):
-        self.at = time.time_ns()
-        self.stamps: dict[str, Stamp] = {}
+        self.stamps: dict[str, bytes] = {}
+        self.recent: set[str] = set()  # changed within TRUST_AFTER_NS
+        trusted_before = time.time_ns() - TRUST_AFTER_NS
+        pack = STAMP.pack
         pending = [str(folder) for folder in folders if folder.is_dir()]
         while pending:
             folder = pending.pop()
@@ -41,40 +48,47 @@ class Scan:
                         pending.append(entry.path)
                     else:
                         info = entry.stat()
-                        self.stamps[entry.path] = (info.st_mtime_ns, info.st_ctime_ns, info.st_size, info.st_ino)
+                        self.stamps[entry.path] = pack(info.st_mtime_ns, info.st_ctime_ns, info.st_size, info.st_ino)
+                        if info.st_ctime_ns >= trusted_before:
+                            self.recent.add(entry.path)
                 except OSError:
-                    self.stamps[entry.path] = (0, 0, -1, 0)  # a broken link: it still counts as a file
+                    self.stamps[entry.path] = BROKEN
 
-    def entries(self, previous: dict[str, Entry]) -> dict[str, Entry]:
-        """Every file's entry: the `previous` digest while its stamp is the same and trusted, else its bytes digested now."""
+    def entries(self, previous: dict[str, bytes]) -> dict[str, bytes]:
+        """Every file's entry: the `previous` digest while its stamp is the same (and was trusted), else its bytes digested now."""
         entries = {}
-        trusted_before = self.at - TRUST_AFTER_NS
+        size, recent = STAMP.size, self.recent
         for path, stamp in self.stamps.items():
-            known = previous.get(path)
-            digest = known[1] if known is not None and known[0] == stamp else digest_file(path)
-            entries[path] = (stamp if stamp[1] < trusted_before else None, digest)
+            known = previous.get(path, b"")
+            digest = known[size:] if known[:size] == stamp else digest_file(path)
+            entries[path] = (UNTRUSTED if path in recent else stamp) + digest
         return entries
 
 
-def changed(entries: dict[str, Entry], previous: dict[str, Entry]) -> set[str] | None:
+def changed(entries: dict[str, bytes], previous: dict[str, bytes]) -> set[str] | None:
     """The files whose bytes changed, or None when files were added or removed."""
     if entries.keys() != previous.keys():
         return None
-    return {path for path, (_, digest) in entries.items() if previous[path][1] != digest}
+    size = STAMP.size
+    return {path for path, entry in entries.items() if previous[path][size:] != entry[size:]}
 
 
-def digest_file(path: str) -> str:
+def digest_of(entry: bytes) -> bytes:
+    return entry[STAMP.size:]
+
+
+def digest_file(path: str) -> bytes:
     try:
         with open(path, "rb") as handle:
-            return hashlib.file_digest(handle, new_digest).hexdigest()
+            return hashlib.file_digest(handle, new_digest).digest()
     except OSError:
-        return "unreadable"
+        return UNREADABLE
 
 
-def digest_bytes(data: bytes) -> str:
+def digest_bytes(data: bytes) -> bytes:
     digest = new_digest()
     digest.update(data)
-    return digest.hexdigest()
+    return digest.digest()
 
 
 def new_digest():

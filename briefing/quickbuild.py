@@ -17,16 +17,15 @@ import pickle
 from pathlib import Path
 
 from . import urls
-from .buildcache import BuildRecord, output_matches, save_record
+from .buildcache import BuildRecord, fingerprint_of, made_entry, output_matches, save_record
 from .documents import brief_schema, read_brief
-from .inputs import Entry, changed, digest_bytes
+from .inputs import changed, digest_bytes, digest_of
 from .markup import BodyConverter
 from .model import anchors_and_citations, links_of
 from .pagestore import PageStore
 from .problems import Problems
 from .render import Job, Renderer, company_print
 from .sourcefiles import read_bytes
-from .stamps import file_stamp
 from .writer import Staging, WriteReport
 
 MAX_BRIEFS = 20  # beyond, the full build's workers are as quick
@@ -40,7 +39,7 @@ class QuickResult:
     report: WriteReport
 
 
-def quick_build(content: Path, output: Path, record: BuildRecord, inputs: dict[str, Entry], renderer: Renderer) -> QuickResult | None:
+def quick_build(content: Path, output: Path, record: BuildRecord, inputs: dict[str, bytes], renderer: Renderer) -> QuickResult | None:
     """Bring the output up to date with `inputs` (the content and templates as scanned now) from `record`
     (the last build's, with the same options, date and engine), or None when a full build is needed."""
     edited = changed(inputs, record.inputs)
@@ -66,11 +65,11 @@ def quick_build(content: Path, output: Path, record: BuildRecord, inputs: dict[s
                 return None  # a draft the last build left out, or a store that lost it
             fingerprint, stored = rows[slug]
             name = urls.output_file(stored.page.url)
-            if record.rendered.get(name, ("",))[0] != fingerprint:
+            if fingerprint_of(record.rendered.get(name, b"")) != fingerprint:
                 return None
             problems = Problems()
             data = read_bytes(Path(path), content, problems)
-            if data is None or digest_bytes(data) != inputs[path][1]:
+            if data is None or digest_bytes(data) != digest_of(inputs[path]):
                 return None  # unreadable, or changed again since the scan
             brief = read_brief(Path(path), content, schema, settings, problems, data)
             outline = pickle.loads(stored.outline)
@@ -97,11 +96,10 @@ def quick_build(content: Path, output: Path, record: BuildRecord, inputs: dict[s
             staging.discard()
             raise
         for job, _ in jobs:
-            stamp = file_stamp(output / job.name)
-            if stamp is None:
+            try:
+                rendered[job.name] = made_entry(prints[job.page.item.slug], os.stat(output / job.name))
+            except OSError:
                 rendered.pop(job.name, None)  # gone already: the next build renders it again
-            else:
-                rendered[job.name] = (prints[job.page.item.slug], stamp)
         PageStore(output).refresh(prints)
     if jobs or inputs != record.inputs:
         save_record(output, dataclasses.replace(record, inputs=inputs, files=files, rendered=rendered))

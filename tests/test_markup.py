@@ -230,6 +230,7 @@ def test_names_index_orders_longest_first():
 def test_fenced_code_is_plain_and_importing_the_converter_spares_pygments_and_multiprocessing(converter):
     """Python-Markdown's fenced_code would import Pygments (and Pygments importlib.metadata) though Briefing
     never highlights; a new process that builds without helpers imports neither, nor multiprocessing."""
+    import importlib
     import subprocess
     import sys
 
@@ -237,4 +238,4 @@ def test_fenced_code_is_plain_and_importing_the_converter_spares_pygments_and_mu
     assert html.strip() == '<pre><code class="language-python">print(\'&lt;b&gt;\')\n</code></pre>'
     script = "import sys, briefing.cli, briefing.quickbuild; print(sorted(m for m in ('pygments', 'importlib.metadata', 'multiprocessing') if m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.strip() == "[]"
-    import pygments  # noqa: F401 - still importable by others in this process
+    assert importlib.import_module("pygments").__name__ == "pygments"  # still importable by others in this process

@@ -2,6 +2,7 @@
 (quickbuild.py); any other change, or a cache it cannot trust, gets a full build. Either way the output is
 what a fresh build writes."""
 
+import marshal
 import os
 import re
 import shutil
@@ -109,6 +110,10 @@ def test_anything_but_a_body_edit_builds_in_full(workspace, loads, change, rende
     pytest.param(lambda root: PageStore(root / "site").path.unlink(), id="store deleted"),
     pytest.param(lambda root: PageStore(root / "site").path.write_bytes(b"not a database" * 100), id="store garbage"),
     pytest.param(lambda root: buildcache.record_path(root / "site").write_bytes(b"\x00garbage"), id="record garbage"),
+    pytest.param(lambda root: buildcache.record_path(root / "site").write_bytes(marshal.dumps({
+        **marshal.loads(buildcache.record_path(root / "site").read_bytes()), "inputs": {"content/site.yml": 1}})), id="record of another shape"),
+    pytest.param(lambda root: buildcache.record_path(root / "site").write_bytes(marshal.dumps({
+        **marshal.loads(buildcache.record_path(root / "site").read_bytes()), "rendered": {"index.html": b"short"}})), id="record entries cut short"),
     pytest.param(lambda root: (root / "site" / "companies" / "xpeng" / "index.html").write_text("changed by hand"), id="output edited"),
     pytest.param(lambda root: (root / "site" / "sources" / "index.html").unlink(), id="output deleted"),
 ])
@@ -172,10 +177,10 @@ def test_a_file_changed_just_before_a_build_is_digested_again_next_time(tmp_path
     (tmp_path / "old.md").write_text("old")
     (tmp_path / "new.md").write_text("new")
     monkeypatch.setattr(inputs, "TRUST_AFTER_NS", 0)
-    assert all(stamp is not None for stamp, _ in inputs.Scan([tmp_path]).entries({}).values())
+    assert all(not entry.startswith(inputs.UNTRUSTED) for entry in inputs.Scan([tmp_path]).entries({}).values())
     monkeypatch.setattr(inputs, "TRUST_AFTER_NS", 3600 * 10**9)
     entries = inputs.Scan([tmp_path]).entries({})
-    assert [stamp for stamp, _ in entries.values()] == [None, None]
+    assert [entry.startswith(inputs.UNTRUSTED) for entry in entries.values()] == [True, True]
     assert inputs.changed(entries, entries) == set()
     (tmp_path / "new.md").write_text("NEW")
     assert inputs.changed(inputs.Scan([tmp_path]).entries(entries), entries) == {str(tmp_path / "new.md")}
