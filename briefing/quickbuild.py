@@ -21,14 +21,14 @@ from .buildcache import BuildRecord, fingerprint_of, made_entry, output_matches,
 from .documents import brief_schema, read_brief
 from .inputs import changed, digest_bytes, digest_of
 from .markup import BodyConverter
-from .model import anchors_and_citations, links_of
-from .pagestore import PageStore
+from .model import Company, anchors_and_citations, links_of
+from .pagestore import PageStore, Shared, StoredPage
 from .problems import Problems
 from .render import Job, Renderer, company_print
 from .sourcefiles import read_bytes
 from .writer import Staging, WriteReport
 
-MAX_BRIEFS = 20  # beyond, the full build's workers are as quick
+MAX_BRIEFS = 20  # what one writer saves at once; a larger change (a search and replace) goes to the full build's workers
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,64 +43,86 @@ def quick_build(content: Path, output: Path, record: BuildRecord, inputs: dict[s
     """Bring the output up to date with `inputs` (the content and templates as scanned now) from `record`
     (the last build's, with the same options, date and engine), or None when a full build is needed."""
     edited = changed(inputs, record.inputs)
-    if edited is None or len(edited) > MAX_BRIEFS:
+    briefs = edited_briefs(content, edited) if edited is not None and len(edited) <= MAX_BRIEFS else None
+    if briefs is None:
         return None
-    slugs = {}
+    loaded = PageStore(output).load(record.token, list(briefs)) if briefs else None
+    if (briefs and loaded is None) or not output_matches(output, record):
+        return None
+    jobs = []
+    converter = BodyConverter(loaded[0].names, autolink=loaded[0].autolink) if briefs else None
+    for slug, path in briefs.items():
+        job = edited_page(content, path, slug, inputs[path], record, *loaded, converter)
+        if job is None:
+            return None
+        jobs.append(job)
+    files, rendered = dict(record.files), dict(record.rendered)
+    report = WriteReport(0, len(files), 0)
+    if jobs:
+        report = render_pages(jobs, output, renderer, files, rendered)
+    if jobs or inputs != record.inputs:
+        save_record(output, dataclasses.replace(record, inputs=inputs, files=files, rendered=rendered))
+    return QuickResult(record.pages, len(jobs), len(inputs) - len(edited), report)
+
+
+def edited_briefs(content: Path, edited: set[str]) -> dict[str, str] | None:
+    """slug -> path of the edited files, when they are all briefs."""
+    briefs = {}
     for path in edited:
         folder, _, name = path.rpartition(os.sep)
         if folder != str(content / "companies") or not name.endswith(".md"):
             return None
-        slugs[name[:-3]] = path
-    loaded = PageStore(output).load(record.token, list(slugs)) if slugs else None
-    if (slugs and loaded is None) or not output_matches(output, record):
+        briefs[name[:-3]] = path
+    return briefs
+
+
+def edited_page(content: Path, path: str, slug: str, entry: bytes, record: BuildRecord, shared: Shared,
+                rows: dict[str, tuple[str, StoredPage]], converter: BodyConverter) -> tuple[Job, bytes] | None:
+    """The job that renders an edited brief's page, and its company in outline pickled, when nothing but the
+    page changes (see the module's docstring); else None."""
+    if slug not in rows:
+        return None  # a draft the last build left out, or a store that lost it
+    fingerprint, stored = rows[slug]
+    name = urls.output_file(stored.page.url)
+    if fingerprint_of(record.rendered.get(name, b"")) != fingerprint:
         return None
-    jobs = []
-    if slugs:
-        shared, rows = loaded
-        settings = shared.chrome.settings
-        schema = brief_schema(settings.taxonomies)
-        converter = BodyConverter(shared.names, autolink=shared.autolink)
-        for slug, path in slugs.items():
-            if slug not in rows:
-                return None  # a draft the last build left out, or a store that lost it
-            fingerprint, stored = rows[slug]
-            name = urls.output_file(stored.page.url)
-            if fingerprint_of(record.rendered.get(name, b"")) != fingerprint:
-                return None
-            problems = Problems()
-            data = read_bytes(Path(path), content, problems)
-            if data is None or digest_bytes(data) != digest_of(inputs[path]):
-                return None  # unreadable, or changed again since the scan
-            brief = read_brief(Path(path), content, schema, settings, problems, data)
-            outline = pickle.loads(stored.outline)
-            if brief is None or problems.items or dataclasses.replace(brief, body=None) != outline.brief:
-                return None
-            body = converter.convert(brief.body.text, brief.body.first_line, slug)
-            if links_of(body) != stored.links or anchors_and_citations(body) != stored.anchors:
-                return None
-            company = dataclasses.replace(outline, brief=brief, body=body, referenced_by=stored.referenced_by)
-            page = dataclasses.replace(stored.page, item=company)
-            jobs.append((Job(name, page, f"{page.kind}.html", (shared.chrome, company), shared.chrome), stored.outline))
-    files, rendered = dict(record.files), dict(record.rendered)
+    problems = Problems()
+    data = read_bytes(Path(path), content, problems)
+    if data is None or digest_bytes(data) != digest_of(entry):
+        return None  # unreadable, or changed again since the scan
+    settings = shared.chrome.settings
+    brief = read_brief(Path(path), content, brief_schema(settings.taxonomies), settings, problems, data)
+    try:
+        outline = pickle.loads(stored.outline)
+    except Exception:  # noqa: BLE001 - a damaged row is no row, whatever unpickling raised
+        return None
+    if brief is None or problems.items or not isinstance(outline, Company) or dataclasses.replace(brief, body=None) != outline.brief:
+        return None
+    body = converter.convert(brief.body.text, brief.body.first_line, slug)
+    if links_of(body) != stored.links or anchors_and_citations(body) != stored.anchors:
+        return None
+    company = dataclasses.replace(outline, brief=brief, body=body, referenced_by=stored.referenced_by)
+    page = dataclasses.replace(stored.page, item=company)
+    return Job(name, page, f"{page.kind}.html", (shared.chrome, company), shared.chrome), stored.outline
+
+
+def render_pages(jobs: list[tuple[Job, bytes]], output: Path, renderer: Renderer, files: dict[str, int], rendered: dict[str, bytes]) -> WriteReport:
+    """Render and write the pages, noting their sizes in `files` and their fingerprints and stamps in `rendered`."""
+    renderer.prepare()
     prints = {}
-    report = WriteReport(0, len(files), 0)
-    if jobs:
-        renderer.prepare()
-        staging = Staging(output)
+    staging = Staging(output)
+    try:
+        for job, outline in jobs:
+            prints[job.page.item.slug] = company_print(renderer.digest, job, renderer.digest_pickled(outline))
+            files[job.name] = renderer.put_rendered(job, job.view.settings, staging.put)
+        report = staging.commit(set(files), set(files))
+    except BaseException:
+        staging.discard()
+        raise
+    for job, _ in jobs:
         try:
-            for job, outline in jobs:
-                prints[job.page.item.slug] = company_print(renderer.digest, job, renderer.digest_pickled(outline))
-                files[job.name] = renderer.put_rendered(job, settings, staging.put)
-            report = staging.commit(set(files), set(files))
-        except BaseException:
-            staging.discard()
-            raise
-        for job, _ in jobs:
-            try:
-                rendered[job.name] = made_entry(prints[job.page.item.slug], os.stat(output / job.name))
-            except OSError:
-                rendered.pop(job.name, None)  # gone already: the next build renders it again
-        PageStore(output).refresh(prints)
-    if jobs or inputs != record.inputs:
-        save_record(output, dataclasses.replace(record, inputs=inputs, files=files, rendered=rendered))
-    return QuickResult(record.pages, len(jobs), len(inputs) - len(edited), report)
+            rendered[job.name] = made_entry(prints[job.page.item.slug], os.stat(output / job.name))
+        except OSError:
+            rendered.pop(job.name, None)  # gone already: the next build renders it again
+    PageStore(output).refresh(prints)
+    return report

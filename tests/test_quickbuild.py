@@ -2,10 +2,13 @@
 (quickbuild.py); any other change, or a cache it cannot trust, gets a full build. Either way the output is
 what a fresh build writes."""
 
+import dataclasses
 import marshal
 import os
+import pickle
 import re
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -114,6 +117,7 @@ def test_anything_but_a_body_edit_builds_in_full(workspace, loads, change, rende
         **marshal.loads(buildcache.record_path(root / "site").read_bytes()), "inputs": {"content/site.yml": 1}})), id="record of another shape"),
     pytest.param(lambda root: buildcache.record_path(root / "site").write_bytes(marshal.dumps({
         **marshal.loads(buildcache.record_path(root / "site").read_bytes()), "rendered": {"index.html": b"short"}})), id="record entries cut short"),
+    pytest.param(lambda root: damage_row(root, "nio"), id="store row damaged"),
     pytest.param(lambda root: (root / "site" / "companies" / "xpeng" / "index.html").write_text("changed by hand"), id="output edited"),
     pytest.param(lambda root: (root / "site" / "sources" / "index.html").unlink(), id="output deleted"),
 ])
@@ -124,6 +128,15 @@ def test_a_cache_or_output_it_cannot_trust_gives_a_full_build(workspace, loads, 
     result = build()
     assert result.ok and len(loads) == 2
     assert_same_as_a_fresh_build(workspace)
+
+
+def damage_row(root: Path, slug: str) -> None:
+    path = PageStore(root / "site").path
+    with sqlite3.connect(path) as db:
+        (data,) = db.execute("SELECT data FROM pages WHERE slug = ?", (slug,)).fetchone()
+        stored = pickle.loads(data)
+        db.execute("UPDATE pages SET data = ? WHERE slug = ?", (pickle.dumps(dataclasses.replace(stored, outline=b"\x80damaged")), slug))
+    db.close()
 
 
 def test_a_store_saved_by_another_build_is_not_used(workspace, loads):
