@@ -101,3 +101,17 @@ def test_unknown_command_is_a_usage_error(clean_site):
     assert result.returncode == 2
     assert "invalid choice: 'chekc'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_program_freezes_what_the_build_made_before_it_exits(monkeypatch):
+    """So the collector's pass at exit skips it; `main` alone, called by a script, freezes nothing."""
+    import gc
+
+    from briefing import cli
+
+    calls = []
+    monkeypatch.setattr(cli, "main", lambda: calls.append("main") or 3)
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    with pytest.raises(SystemExit) as exited:
+        cli.entry()
+    assert exited.value.code == 3 and calls == ["main", "freeze"]
