@@ -38,3 +38,19 @@ def test_records_are_frozen_ordered_when_asked_and_have_no_instance_dictionary()
     assert not hasattr(pair, "__dict__")
     assert sorted([Pair(2), Pair(1)]) == [Pair(1), Pair(2)]
     assert dataclasses.replace(pair, key=3) == Pair(3)
+
+
+@record
+class WithTable:
+    name: str
+    table: dict = dataclasses.field(hash=False)
+
+
+def test_records_compare_hash_and_show_as_dataclasses_do():
+    assert Pair(1, ("x",)) == Pair(1, ("x",)) and hash(Pair(1, ("x",))) == hash(Pair(1, ("x",)))
+    assert Pair(1) != Pair(2) and Pair(1) != One(1) and One("a") != ("a",)
+    assert hash(WithTable("a", {"k": 1})) == hash(WithTable("a", {"k": 2}))  # a dict left out of the hash
+    assert WithTable("a", {"k": 1}) != WithTable("a", {"k": 2})
+    assert repr(Pair(1, (One("a"),))) == "Pair(key=1, value=(One(name='a'),))"
+    with pytest.raises(TypeError):
+        Pair(1) < One("a")
