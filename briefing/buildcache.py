@@ -3,8 +3,8 @@
 The record holds everything a build reads: a digest of the options, the build
 date and the versions of Briefing's own code and of the libraries that shape
 the output (its key), and the stamp and digest of every content and template
-file (inputs.py); and what it wrote: every output file with its size, and the
-fingerprint of each rendered page's inputs with the file's stamp. When the key
+file (inputs.py); and what it wrote: every output file with its stamp, and the
+fingerprint of each rendered page's inputs. When the key
 and every input match and the output is as the record left it, the output is
 what a new build would write. A missing or damaged record is simply ignored:
 the build then runs in full.
@@ -12,6 +12,7 @@ the build then runs in full.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib
 import json
@@ -39,12 +40,21 @@ OUTPUT_STAMP = struct.Struct("<qQQ")  # an output file's modification time, size
 class BuildRecord:
     key: str  # the options, the build date, Briefing's code and library versions (build_key)
     inputs: dict[str, bytes]  # every content and template file, as inputs.Scan.entries gives it
-    files: dict[str, int]  # every output file's size
+    files: tuple[str, ...]  # every output file
+    stamps: bytes  # each output file's OUTPUT_STAMP, in the order of `files`: compared all at once
+    prints: dict[str, bytes]  # each rendered file's fingerprint of its inputs
     pages: int
     base_path: str
     warnings: tuple[Problem, ...]
-    rendered: dict[str, bytes]  # each rendered file's made_entry: the fingerprint of its inputs and its stamp
     token: str = ""  # names the page store saved with this record (pagestore.py)
+
+    def stamp(self, name: str) -> bytes:
+        index = self.files.index(name) * OUTPUT_STAMP.size
+        return self.stamps[index:index + OUTPUT_STAMP.size]
+
+    def with_stamp(self, name: str, stamp: bytes) -> "BuildRecord":
+        index = self.files.index(name) * OUTPUT_STAMP.size
+        return dataclasses.replace(self, stamps=self.stamps[:index] + stamp + self.stamps[index + OUTPUT_STAMP.size:])
 
 
 def library_versions() -> str:
@@ -106,27 +116,23 @@ def load_record(output: Path) -> BuildRecord | None:
             key=data["key"],
             inputs=data["inputs"],
             files=data["files"],
+            stamps=data["stamps"],
+            prints=data["prints"],
             pages=data["pages"],
             base_path=data["base_path"],
             warnings=tuple(Problem(p, line, message, WARNING) for p, line, message in data["warnings"]),
-            rendered=data["rendered"],
             token=data["token"],
         )
     except Exception:  # noqa: BLE001 - a damaged record is no record, whatever unmarshalling raised
         return None
-    shapes = ((record.key, str), (record.inputs, dict), (record.files, dict), (record.pages, int), (record.base_path, str), (record.rendered, dict), (record.token, str))
-    if not all(type(value) is kind for value, kind in shapes):
+    shapes = ((record.key, str), (record.inputs, dict), (record.files, tuple), (record.stamps, bytes), (record.prints, dict),
+              (record.pages, int), (record.base_path, str), (record.token, str))
+    if not all(type(value) is kind for value, kind in shapes) or len(record.stamps) != len(record.files) * OUTPUT_STAMP.size:
         return None
-    tables = ((record.inputs, bytes), (record.files, int), (record.rendered, bytes))
-    return record if all(set(map(type, table)) <= {str} and set(map(type, table.values())) <= {kind} for table, kind in tables) else None
-
-
-def made_entry(fingerprint: str, stamp: os.stat_result) -> bytes:
-    return bytes.fromhex(fingerprint) + OUTPUT_STAMP.pack(stamp.st_mtime_ns, stamp.st_size, stamp.st_ino)
-
-
-def fingerprint_of(entry: bytes) -> str:
-    return entry[:16].hex()
+    tables = ((record.inputs, bytes), (record.prints, bytes))
+    if not set(map(type, record.files)) <= {str} or not all(set(map(type, table)) <= {str} and set(map(type, table.values())) <= {kind} for table, kind in tables):
+        return None
+    return record
 
 
 def save_record(output: Path, record: BuildRecord) -> None:
@@ -135,10 +141,11 @@ def save_record(output: Path, record: BuildRecord) -> None:
         "key": record.key,
         "inputs": record.inputs,
         "files": record.files,
+        "stamps": record.stamps,
+        "prints": record.prints,
         "pages": record.pages,
         "base_path": record.base_path,
         "warnings": [(w.path, w.line, w.message) for w in record.warnings],
-        "rendered": record.rendered,
         "token": record.token,
     }
     try:
@@ -152,43 +159,34 @@ def save_record(output: Path, record: BuildRecord) -> None:
 
 
 def output_matches(output: Path, record: BuildRecord) -> bool:
-    """The output is as the record's build left it: the manifest lists exactly its files, each at its recorded size,
-    and every rendered file has its recorded stamp (so a later build in `serve` changed none)."""
+    """The output is as the record's build left it: the manifest lists exactly its files, each with its recorded
+    stamp (so no later build in `serve`, and no hand, changed one)."""
     try:
-        if record.files.keys() != set(json.loads((output / MANIFEST).read_text("utf-8"))["files"]):
+        if set(record.files) != set(json.loads((output / MANIFEST).read_text("utf-8"))["files"]):
             return False
-        rendered, folder, stat, pack = record.rendered, f"{output}{os.sep}", os.stat, OUTPUT_STAMP.pack
-        for name, size in record.files.items():  # 10,000 files: most of a quick build
-            info = stat(folder + name)
-            made = rendered.get(name)
-            if made is None:
-                if info.st_size != size:
-                    return False
-            elif made[16:] != pack(info.st_mtime_ns, info.st_size, info.st_ino):
-                return False
-        return True
-    except (OSError, ValueError, KeyError, TypeError, struct.error):
+    except (OSError, ValueError, KeyError, TypeError):
         return False
+    return output_stamps(output, record.files) == record.stamps
 
 
-def stamped(output: Path, fingerprints: dict[str, str]) -> dict[str, bytes]:
-    """Each rendered file's entry, with its stamp in the output now, for the record."""
-    made = {}
-    for name, fingerprint in fingerprints.items():
-        try:
-            made[name] = made_entry(fingerprint, os.stat(os.path.join(output, name)))
-        except OSError:
-            pass
-    return made
+def output_stamps(output: Path, names: tuple[str, ...]) -> bytes | None:
+    """Each file's OUTPUT_STAMP, in order (10,000 files: most of a quick build), or None when one is missing."""
+    folder, pack = f"{output}{os.sep}", OUTPUT_STAMP.pack
+    try:
+        return b"".join([pack(info.st_mtime_ns, info.st_size, info.st_ino) for info in map(os.stat, [folder + name for name in names])])
+    except OSError:
+        return None
 
 
 def untouched(output: Path, record: BuildRecord | None) -> dict[str, tuple[str, int]]:
-    """The files of the record still in the output as that build left them: file -> (fingerprint, size)."""
+    """The rendered files of the record still in the output as that build left them: file -> (fingerprint, size)."""
     if record is None:
         return {}
     kept = {}
-    for name, made in record.rendered.items():
-        stamp = file_stamp(os.path.join(output, name))
-        if stamp is not None and made[16:] == OUTPUT_STAMP.pack(*stamp):
-            kept[name] = (fingerprint_of(made), stamp[1])
+    for index, name in enumerate(record.files):
+        if name in record.prints:
+            recorded = record.stamps[index * OUTPUT_STAMP.size:(index + 1) * OUTPUT_STAMP.size]
+            stamp = file_stamp(os.path.join(output, name))
+            if stamp is not None and OUTPUT_STAMP.pack(*stamp) == recorded:
+                kept[name] = (record.prints[name].hex(), stamp[1])
     return kept

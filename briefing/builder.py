@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .buildcache import BuildRecord, build_key, disk_cache, load_record, save_record, stamped, untouched
+from .buildcache import BuildRecord, build_key, disk_cache, load_record, output_stamps, save_record, untouched
 from .inputs import Scan
 from .loader import build_date, load_site
 from .memo import Memo
@@ -122,9 +122,12 @@ class Builder:
             lost = Problem(str(options.output), 0, f"{exc}; it may have been killed for lack of memory: build again, or with fewer other programs running")
             return BuildResult(False, (lost,), tuple(problems.warnings), seconds=time.perf_counter() - started)
         if key is not None:
-            rendered = stamped(options.output, self.renderer.fingerprints)
             token = os.urandom(8).hex()
             store.finish(token, Shared(self.renderer.last.chrome, self.memo.names, self.memo.autolink), {company.slug for company in site.companies})
-            save_record(options.output, BuildRecord(key, inputs, sizes, len(site.pages), site.settings.base_path, tuple(problems.warnings), rendered, token))
+            files = tuple(sizes)
+            stamps = output_stamps(options.output, files)
+            if stamps is not None:  # else a file is gone already: the next build looks at every page again
+                prints = {name: bytes.fromhex(fingerprint) for name, fingerprint in self.renderer.fingerprints.items()}
+                save_record(options.output, BuildRecord(key, inputs, files, stamps, prints, len(site.pages), site.settings.base_path, tuple(problems.warnings), token))
         seconds = time.perf_counter() - started
         return BuildResult(True, (), tuple(problems.warnings), len(site.pages), self.renderer.rendered, self.memo.hits, report, seconds, site.settings.base_path)

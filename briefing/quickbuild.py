@@ -17,7 +17,7 @@ import pickle
 from pathlib import Path
 
 from . import urls
-from .buildcache import BuildRecord, fingerprint_of, made_entry, output_matches, save_record
+from .buildcache import OUTPUT_STAMP, BuildRecord, output_matches, output_stamps, save_record
 from .documents import brief_schema, read_brief
 from .inputs import changed, digest_bytes, digest_of
 from .markup import BodyConverter
@@ -56,12 +56,11 @@ def quick_build(content: Path, output: Path, record: BuildRecord, inputs: dict[s
         if job is None:
             return None
         jobs.append(job)
-    files, rendered = dict(record.files), dict(record.rendered)
-    report = WriteReport(0, len(files), 0)
+    report = WriteReport(0, len(record.files), 0)
     if jobs:
-        report = render_pages(jobs, output, renderer, files, rendered)
+        report, record = render_pages(jobs, output, renderer, record)
     if jobs or inputs != record.inputs:
-        save_record(output, dataclasses.replace(record, inputs=inputs, files=files, rendered=rendered))
+        save_record(output, dataclasses.replace(record, inputs=inputs))
     return QuickResult(record.pages, len(jobs), len(inputs) - len(edited), report)
 
 
@@ -84,7 +83,7 @@ def edited_page(content: Path, path: str, slug: str, entry: bytes, record: Build
         return None  # a draft the last build left out, or a store that lost it
     fingerprint, stored = rows[slug]
     name = urls.output_file(stored.page.url)
-    if fingerprint_of(record.rendered.get(name, b"")) != fingerprint:
+    if record.prints.get(name, b"").hex() != fingerprint:
         return None
     problems = Problems()
     data = read_bytes(Path(path), content, problems)
@@ -106,23 +105,22 @@ def edited_page(content: Path, path: str, slug: str, entry: bytes, record: Build
     return Job(name, page, f"{page.kind}.html", (shared.chrome, company), shared.chrome), stored.outline
 
 
-def render_pages(jobs: list[tuple[Job, bytes]], output: Path, renderer: Renderer, files: dict[str, int], rendered: dict[str, bytes]) -> WriteReport:
-    """Render and write the pages, noting their sizes in `files` and their fingerprints and stamps in `rendered`."""
+def render_pages(jobs: list[tuple[Job, bytes]], output: Path, renderer: Renderer, record: BuildRecord) -> tuple[WriteReport, BuildRecord]:
+    """Render and write the pages; the record with their fingerprints and stamps."""
     renderer.prepare()
     prints = {}
     staging = Staging(output)
+    names = set(record.files)
     try:
         for job, outline in jobs:
             prints[job.page.item.slug] = company_print(renderer.digest, job, renderer.digest_pickled(outline))
-            files[job.name] = renderer.put_rendered(job, job.view.settings, staging.put)
-        report = staging.commit(set(files), set(files))
+            renderer.put_rendered(job, job.view.settings, staging.put)
+        report = staging.commit(names, names)
     except BaseException:
         staging.discard()
         raise
+    record = dataclasses.replace(record, prints={**record.prints, **{job.name: bytes.fromhex(prints[job.page.item.slug]) for job, _ in jobs}})
     for job, _ in jobs:
-        try:
-            rendered[job.name] = made_entry(prints[job.page.item.slug], os.stat(output / job.name))
-        except OSError:
-            rendered.pop(job.name, None)  # gone already: the next build renders it again
+        record = record.with_stamp(job.name, output_stamps(output, (job.name,)) or bytes(OUTPUT_STAMP.size))  # gone already: no match next time
     PageStore(output).refresh(prints)
-    return report
+    return report, record

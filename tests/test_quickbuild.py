@@ -116,7 +116,9 @@ def test_anything_but_a_body_edit_builds_in_full(workspace, loads, change, rende
     pytest.param(lambda root: buildcache.record_path(root / "site").write_bytes(marshal.dumps({
         **marshal.loads(buildcache.record_path(root / "site").read_bytes()), "inputs": {"content/site.yml": 1}})), id="record of another shape"),
     pytest.param(lambda root: buildcache.record_path(root / "site").write_bytes(marshal.dumps({
-        **marshal.loads(buildcache.record_path(root / "site").read_bytes()), "rendered": {"index.html": b"short"}})), id="record entries cut short"),
+        **marshal.loads(buildcache.record_path(root / "site").read_bytes()), "prints": {"companies/nio/index.html": b"short"}})), id="record entries cut short"),
+    pytest.param(lambda root: buildcache.record_path(root / "site").write_bytes(marshal.dumps({
+        **marshal.loads(buildcache.record_path(root / "site").read_bytes()), "stamps": b"short"})), id="record stamps cut short"),
     pytest.param(lambda root: damage_row(root, "nio"), id="store row damaged"),
     pytest.param(lambda root: (root / "site" / "companies" / "xpeng" / "index.html").write_text("changed by hand"), id="output edited"),
     pytest.param(lambda root: (root / "site" / "sources" / "index.html").unlink(), id="output deleted"),
