@@ -1,8 +1,10 @@
 """Fixtures shared by the tests."""
 
+import shutil
+
 import pytest
 
-from helpers import VALID, load
+from helpers import REPO, VALID, load
 
 
 @pytest.fixture(scope="session")
@@ -25,3 +27,12 @@ def fixture_problems(fixture_loaded):
 def own_build_cache(tmp_path, monkeypatch):
     """Builders in this process keep their .briefing-cache in the test's own folder, not the repository's."""
     monkeypatch.setattr("briefing.buildcache.CACHE_FOLDER", tmp_path / ".briefing-cache")
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    """A copy of the sample briefing's content/ and templates/, as the working folder."""
+    shutil.copytree(REPO / "content", tmp_path / "content")
+    shutil.copytree(REPO / "templates", tmp_path / "templates")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

@@ -57,6 +57,14 @@ def load(content: Path, drafts: bool = False, today: datetime.date = TODAY):
     return site, problems
 
 
+def build_here(**changes):
+    """A build of content/ with templates/ into site/ in the working folder by a fresh Builder, as a new process makes it."""
+    from briefing.builder import Builder, BuildOptions
+
+    options = dict(content=Path("content"), templates=Path("templates"), output=Path("site"))
+    return Builder(BuildOptions(**{**options, **changes})).build()
+
+
 def run_build(*args: str, cwd: Path = REPO, env: dict | None = None, timeout: int = 60) -> subprocess.CompletedProcess:
     """`python build.py ARGS` from `cwd`, as a user would run it."""
     return subprocess.run(

@@ -2,33 +2,16 @@
 
 import os
 import re
-import shutil
 
 import pytest
 
 from briefing.buildcache import record_path
-from briefing.builder import Builder, BuildOptions
-from helpers import REPO, run_build
-
-
-@pytest.fixture
-def workspace(tmp_path, monkeypatch):
-    shutil.copytree(REPO / "content", tmp_path / "content")
-    shutil.copytree(REPO / "templates", tmp_path / "templates")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def build(**changes):
-    from pathlib import Path
-
-    options = dict(content=Path("content"), templates=Path("templates"), output=Path("site"))
-    return Builder(BuildOptions(**{**options, **changes})).build()
+from helpers import build_here, run_build
 
 
 def test_nothing_changed_renders_and_writes_nothing_but_still_warns(workspace):
-    first = build()
-    second = build()
+    first = build_here()
+    second = build_here()
     assert first.rendered > 20 and second.rendered == 0
     assert (second.report.written, second.report.unchanged) == (0, first.report.written)
     assert second.warnings == first.warnings and len(second.warnings) == 7
@@ -44,11 +27,11 @@ def test_nothing_changed_renders_and_writes_nothing_but_still_warns(workspace):
     lambda root: record_path(root / "site").write_text("{not json"),
 ])
 def test_any_change_builds_again_and_gives_a_fresh_build(workspace, change):
-    build()
+    build_here()
     change(workspace)
-    again = build()
+    again = build_here()
     assert again.ok and again.rendered > 0
-    fresh = build(output=workspace / "fresh")
+    fresh = build_here(output=workspace / "fresh")
     for path in (workspace / "fresh").rglob("*"):
         if path.is_file() and path.name != ".briefing-manifest.json":
             assert (workspace / "site" / path.relative_to(workspace / "fresh")).read_bytes() == path.read_bytes()
@@ -56,16 +39,16 @@ def test_any_change_builds_again_and_gives_a_fresh_build(workspace, change):
 
 
 def test_other_options_are_other_builds(workspace):
-    build()
-    assert build(base_url="https://example.org/other/").rendered > 0
-    assert build(drafts=True).rendered > 0
+    build_here()
+    assert build_here(base_url="https://example.org/other/").rendered > 0
+    assert build_here(drafts=True).rendered > 0
 
 
 def test_a_new_build_date_builds_again(workspace, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1617235200")  # 2021-04-01: nothing is stale yet
-    assert len(build().warnings) == 0
+    assert len(build_here().warnings) == 0
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(1617235200 + 200 * 86400))
-    later = build()
+    later = build_here()
     assert later.rendered > 0 and len(later.warnings) == 7
 
 
@@ -85,7 +68,7 @@ def test_a_new_process_renders_only_the_pages_an_edit_changes(workspace):
     company = workspace / "templates" / "company.html"
     company.write_text(company.read_text() + "\n")
     assert build_in_new_process("4") == first  # a template changed: every page
-    fresh = build(output=workspace / "fresh")
+    fresh = build_here(output=workspace / "fresh")
     assert fresh.ok
     for path in (workspace / "fresh").rglob("*"):
         if path.is_file() and path.name != ".briefing-manifest.json":

@@ -3,8 +3,6 @@
 import shutil
 from pathlib import Path
 
-import pytest
-
 from briefing.builder import Builder, BuildOptions
 from briefing.parallel import WorkerLost
 from briefing.writer import Staging
@@ -14,13 +12,6 @@ REPO = Path(__file__).resolve().parent.parent
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture
-def workspace(tmp_path):
-    shutil.copytree(REPO / "content", tmp_path / "content")
-    shutil.copytree(REPO / "templates", tmp_path / "templates")
-    return tmp_path
 
 
 def fresh_build(workspace: Path) -> dict[str, bytes]:

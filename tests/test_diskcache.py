@@ -1,6 +1,5 @@
 """The disk cache: a new process finds what an earlier one parsed and converted, and a bad cache is only a miss."""
 
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from briefing.memo import Memo
 from briefing.pagestore import PageStore
 from briefing.problems import Problems
 
-from test_builder import REPO, fresh_build, snapshot
+from test_builder import fresh_build, snapshot
 
 
 def test_values_come_back_under_the_same_salt_only(tmp_path):
@@ -87,13 +86,6 @@ def test_a_new_memo_reads_and_converts_nothing_it_finds_in_the_cache(tmp_path):
     assert second.hits == 3  # two files and the body
     renamed = Names.build({"nio": ("NIO Inc",)}, {"nio": "NIO Inc"})
     assert second.convert_all(renamed, True, {"x": ("About Nio.", 5)})["x"].autolinks == ()
-
-
-@pytest.fixture
-def workspace(tmp_path):
-    shutil.copytree(REPO / "content", tmp_path / "content")
-    shutil.copytree(REPO / "templates", tmp_path / "templates")
-    return tmp_path
 
 
 def new_process_build(workspace: Path):

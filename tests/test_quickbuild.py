@@ -15,17 +15,8 @@ import pytest
 
 import briefing.builder
 from briefing import buildcache, inputs
-from briefing.builder import Builder, BuildOptions
 from briefing.pagestore import PageStore
-from helpers import REPO, brief, run_build
-
-
-@pytest.fixture
-def workspace(tmp_path, monkeypatch):
-    shutil.copytree(REPO / "content", tmp_path / "content")
-    shutil.copytree(REPO / "templates", tmp_path / "templates")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+from helpers import brief, build_here as build, run_build
 
 
 @pytest.fixture
@@ -40,12 +31,6 @@ def loads(monkeypatch):
 
     monkeypatch.setattr(briefing.builder, "load_site", counted)
     return calls
-
-
-def build(**changes):
-    """A build by a fresh builder: what a new process does."""
-    options = dict(content=Path("content"), templates=Path("templates"), output=Path("site"))
-    return Builder(BuildOptions(**{**options, **changes})).build()
 
 
 def edit(path: Path, old: str, new: str) -> None:
