@@ -13,6 +13,7 @@ the build then runs in full.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import importlib
 import json
@@ -80,8 +81,10 @@ def installed_version(module: str, distribution: str) -> str:
         return "?"
 
 
+@functools.cache
 def engine_fingerprint() -> str:
-    """Briefing's own code, and the versions of Python and of the libraries that shape the output."""
+    """Briefing's own code, and the versions of Python and of the libraries that shape the output: those this
+    process imported (a file edited since would only run in the next process), read once."""
     engine = hashlib.blake2b(digest_size=20)
     for path in sorted(ENGINE.glob("*.py")):
         engine.update(path.name.encode() + b"\0" + path.read_bytes())
