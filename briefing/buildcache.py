@@ -49,10 +49,6 @@ class BuildRecord:
     warnings: tuple[Problem, ...]
     token: str = ""  # names the page store saved with this record (pagestore.py)
 
-    def stamp(self, name: str) -> bytes:
-        index = self.files.index(name) * OUTPUT_STAMP.size
-        return self.stamps[index:index + OUTPUT_STAMP.size]
-
     def with_stamp(self, name: str, stamp: bytes) -> "BuildRecord":
         index = self.files.index(name) * OUTPUT_STAMP.size
         return dataclasses.replace(self, stamps=self.stamps[:index] + stamp + self.stamps[index + OUTPUT_STAMP.size:])

@@ -26,7 +26,8 @@ UNREADABLE = b"\xffunreadable\xff\xff\xff\xff"
 
 
 class Scan:
-    """Every file under some folders (hidden ones skipped) with its packed stamp, and when they were stamped."""
+    """Every file under some folders (hidden ones skipped) with its packed stamp, and those changed too recently
+    for their stamp to be trusted."""
 
     def __init__(self, folders: list[Path]):
         self.stamps: dict[str, bytes] = {}
