@@ -135,6 +135,7 @@ class Brief:
     events: tuple[EventEntry, ...]
     people: tuple[Person, ...]
     body: Markdown
+    front_matter: bytes  # a digest of its text: a new process after an edit that kept it reads no YAML (quickbuild)
 
 
 @record
@@ -234,8 +235,9 @@ def check_unknown_folders(content: Path, settings: Settings, problems: Problems)
                 problems.error(path, 0, f"folder '{path.name}' is not a taxonomy{hint}; taxonomies are {', '.join(settings.taxonomies)} (set them in site.yml)")
 
 
-def read_front_matter(path: Path, content: Path, problems: Problems, required: bool, data: bytes | None = None) -> tuple[YamlResult | None, Markdown] | None:
-    """The parsed front-matter (None when absent and allowed) and the body; `data`: the file's bytes, if already read."""
+def read_front_matter(path: Path, content: Path, problems: Problems, required: bool, data: bytes | None = None) -> tuple[YamlResult | None, Markdown, bytes] | None:
+    """The parsed front-matter (None when absent and allowed), the body and a digest of the front-matter's text;
+    `data`: the file's bytes, if already read."""
     text = read_text(path, content, problems, data)
     if text is None:
         return None
@@ -249,7 +251,7 @@ def read_front_matter(path: Path, content: Path, problems: Problems, required: b
         if required:
             problems.error(path, 1, "has no front-matter; start the file with '---', then 'title:', 'summary:', 'updated:', then '---'")
             return None
-        return None, body
+        return None, body, split.yaml_digest()
     parsed = load_yaml(split.yaml, split.yaml_line)
     for line, message in parsed.errors:
         problems.error(path, line, message)
@@ -259,14 +261,14 @@ def read_front_matter(path: Path, content: Path, problems: Problems, required: b
         kind = "empty" if parsed.value is None else f"{fields.describe(parsed.value)}, not a mapping"
         problems.error(path, split.yaml_line, f"front-matter is {kind}; write keys such as 'title: ...'")
         return None
-    return parsed, body
+    return parsed, body, split.yaml_digest()
 
 
 def read_brief(path: Path, content: Path, schema: dict, settings: Settings, problems: Problems, data: bytes | None = None) -> Brief | None:
     read = read_front_matter(path, content, problems, required=True, data=data)
     if read is None:
         return None
-    parsed, body = read
+    parsed, body, front_matter = read
     reader = FieldReader(path, parsed, problems)
     values = reader.read(parsed.value, schema)
     if None in (values["title"], values["summary"], values["updated"]):
@@ -315,6 +317,7 @@ def read_brief(path: Path, content: Path, schema: dict, settings: Settings, prob
         events=events,
         people=people,
         body=body,
+        front_matter=front_matter,
     )
 
 
@@ -332,7 +335,7 @@ def read_text_page(path: Path, content: Path, problems: Problems) -> TextPage | 
     read = read_front_matter(path, content, problems, required=False)
     if read is None:
         return None
-    parsed, body = read
+    parsed, body, _ = read
     title = ""
     if parsed is not None:
         title = FieldReader(path, parsed, problems).read(parsed.value, PAGE_SCHEMA)["title"]

@@ -3,10 +3,11 @@
 Loading a large site's model takes seconds even from the disk cache. This
 path reads only the record of the last build, the briefs that changed and
 their rows in the page store, and takes the decision model.with_new_bodies
-takes in memory: when a brief kept its front-matter, and its body kept its
-links to other companies, its headings and its citations, only its own page
-changes, and every other page, problem and warning of the last build holds.
-Anything else returns None, and the build runs in full.
+takes in memory: when a brief kept the text of its front-matter (so no YAML
+is read), and its body kept its links to other companies, its headings and
+its citations, only its own page changes, and every other page, problem and
+warning of the last build holds. Anything else returns None, and the build
+runs in full.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ from pathlib import Path
 
 from . import urls
 from .buildcache import OUTPUT_STAMP, BuildRecord, output_matches, output_stamps, save_record
-from .documents import brief_schema, read_brief
+from .documents import Markdown
 from .inputs import changed, digest_bytes, digest_of
 from .markup import BodyConverter
 from .model import Company, anchors_and_citations, links_of
 from .pagestore import PageStore, Shared, StoredPage
 from .problems import Problems
 from .render import Job, Renderer, company_print
-from .sourcefiles import read_bytes
+from .sourcefiles import UnclosedFrontMatter, read_bytes, read_text, split_front_matter
 from .writer import Staging, WriteReport
 
 MAX_BRIEFS = 20  # what one writer saves at once; a larger change (a search and replace) goes to the full build's workers
@@ -89,20 +90,31 @@ def edited_page(content: Path, path: str, slug: str, entry: bytes, record: Build
     data = read_bytes(Path(path), content, problems)
     if data is None or digest_bytes(data) != digest_of(entry):
         return None  # unreadable, or changed again since the scan
-    settings = shared.chrome.settings
-    brief = read_brief(Path(path), content, brief_schema(settings.taxonomies), settings, problems, data)
+    text = read_text(Path(path), content, problems, data)
+    if text is None:
+        return None  # the full build reports why
     try:
-        outline = pickle.loads(stored.outline)
-    except Exception:  # noqa: BLE001 - a damaged row is no row, whatever unpickling raised
+        split = split_front_matter(text)
+    except UnclosedFrontMatter:
         return None
-    if brief is None or problems.items or not isinstance(outline, Company) or dataclasses.replace(brief, body=None) != outline.brief:
-        return None
+    outline = unpickled_company(stored.outline)
+    if outline is None or split.yaml is None or split.yaml_digest() != outline.brief.front_matter:
+        return None  # the same front-matter's text gives the same fields: no YAML is read
+    brief = dataclasses.replace(outline.brief, body=Markdown(outline.brief.path, split.body, split.body_line))
     body = converter.convert(brief.body.text, brief.body.first_line, slug)
     if links_of(body) != stored.links or anchors_and_citations(body) != stored.anchors:
         return None
     company = dataclasses.replace(outline, brief=brief, body=body, referenced_by=stored.referenced_by)
     page = dataclasses.replace(stored.page, item=company)
     return Job(name, page, f"{page.kind}.html", (shared.chrome, company), shared.chrome), stored.outline
+
+
+def unpickled_company(data: bytes) -> Company | None:
+    try:
+        company = pickle.loads(data)
+    except Exception:  # noqa: BLE001 - a damaged row is no row, whatever unpickling raised
+        return None
+    return company if isinstance(company, Company) else None
 
 
 def render_pages(jobs: list[tuple[Job, bytes]], output: Path, renderer: Renderer, record: BuildRecord) -> tuple[WriteReport, BuildRecord]:

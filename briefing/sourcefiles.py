@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,10 @@ class FrontMatterSplit:
     yaml_line: int
     body: str
     body_line: int
+
+    def yaml_digest(self) -> bytes:
+        """A digest of the front-matter's text: the same digest, the same fields."""
+        return hashlib.blake2b((self.yaml or "").encode(), digest_size=16).digest()
 
 
 def inside(path: Path, folder: Path) -> bool:

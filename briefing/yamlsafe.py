@@ -11,10 +11,11 @@ aliases (billion-laughs and self-reference) and absurd nesting are errors.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
-Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_DEPTH = 40
 NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 # What the parser says (libyaml or PyYAML) -> what the writer should do about it.
@@ -52,10 +53,19 @@ class YamlResult:
         return self.lines.get((), default)
 
 
+def yaml_loader() -> type:
+    """libyaml's parser where it is installed (ten times as fast), else PyYAML's."""
+    import yaml  # imported here, not at the top: a new process that reads no YAML (after a body edit) saves 20 ms
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_yaml(text: str, first_line: int = 1) -> YamlResult:
     """Parse one YAML document; `first_line` is the file line where `text` begins."""
+    import yaml
+
     result = YamlResult()
-    loader = Loader(text)
+    loader = yaml_loader()(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -72,7 +82,7 @@ def load_yaml(text: str, first_line: int = 1) -> YamlResult:
     finally:
         loader.dispose()
     if node is not None:
-        walker = _Walker(result, first_line)
+        walker = _Walker(result, first_line, yaml.ScalarNode, yaml.SequenceNode)
         result.value = walker.value(node, (), 0)
     return result
 
@@ -85,7 +95,8 @@ def _describe(exc: yaml.MarkedYAMLError) -> str:
 
 
 class _Walker:
-    def __init__(self, result: YamlResult, first_line: int):
+    def __init__(self, result: YamlResult, first_line: int, scalar: type, sequence: type):
+        self.scalar, self.sequence = scalar, sequence
         self.result = result
         self.first_line = first_line
         self.seen: set[int] = set()
@@ -106,11 +117,11 @@ class _Walker:
         if depth > MAX_DEPTH:
             self.fail(node, f"nested more than {MAX_DEPTH} levels deep; flatten this value")
             return None
-        if isinstance(node, yaml.ScalarNode):
+        if isinstance(node, self.scalar):
             if node.style:
                 return node.value
             return None if node.value in NULLS else Plain(node.value)
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, self.sequence):
             items = []
             for index, item in enumerate(node.value):
                 self.result.lines[path + (index,)] = self.line_of(item)
@@ -121,7 +132,7 @@ class _Walker:
     def mapping(self, node: yaml.MappingNode, path: tuple, depth: int) -> dict:
         mapping: dict[str, object] = {}
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
+            if not isinstance(key_node, self.scalar):
                 self.fail(key_node, "a key must be plain text, not a list or mapping")
                 continue
             key = str(key_node.value)

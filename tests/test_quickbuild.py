@@ -9,14 +9,16 @@ import pickle
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 import briefing.builder
-from briefing import buildcache, inputs
+from briefing import buildcache, inputs, yamlsafe
 from briefing.pagestore import PageStore
-from helpers import brief, build_here as build, run_build
+from helpers import REPO, brief, build_here as build, run_build
 
 
 @pytest.fixture
@@ -67,6 +69,19 @@ def test_an_edited_body_renders_its_page_alone_without_loading_the_site(workspac
     assert_same_as_a_fresh_build(workspace)
 
 
+def test_an_edited_body_is_rendered_without_reading_yaml(workspace, loads, monkeypatch):
+    build()
+    monkeypatch.setattr(yamlsafe, "yaml_loader", lambda: pytest.fail("the quick path read YAML"))
+    edit(workspace / "content" / "companies" / "nio.md", "Nio is positioned", "Nio, edited, is positioned")
+    assert build().rendered == 1 and len(loads) == 1
+
+
+def test_a_new_process_imports_no_yaml_before_it_reads_some():
+    imported = subprocess.run([sys.executable, "-c", "import sys, briefing.cli, briefing.quickbuild; print(sorted(m for m in sys.modules if 'yaml' in m))"],
+                              cwd=REPO, capture_output=True, text=True, check=True).stdout
+    assert imported.strip() == "['briefing.yamlsafe']"
+
+
 def test_nothing_changed_loads_nothing_and_a_later_build_loads_nothing_either(workspace, loads):
     build()
     again = build()
@@ -76,6 +91,7 @@ def test_nothing_changed_loads_nothing_and_a_later_build_loads_nothing_either(wo
 
 @pytest.mark.parametrize("change, rendered_at_least", [
     pytest.param(lambda c: edit(c / "companies" / "nio.md", "title: Nio", "title: NIO Inc."), 2, id="front-matter"),
+    pytest.param(lambda c: edit(c / "companies" / "nio.md", "title: Nio", "title: Nio  # the same value"), 1, id="a front-matter comment"),
     pytest.param(lambda c: edit(c / "companies" / "nio.md", "Nio is positioned", "Nio, unlike [[baidu]], is positioned"), 2, id="a new link"),
     pytest.param(lambda c: edit(c / "companies" / "nio.md", "## Exposure to Xiaomi", "## Exposure to others\n\nText.\n\n## Exposure to Xiaomi"), 1, id="a new heading"),
     pytest.param(lambda c: edit(c / "companies" / "nio.md", "luxury market [@xiaomi-threat-analysis]", "luxury market [@reuters-factory-talks]"), 2, id="another citation"),

@@ -10,7 +10,7 @@ ALIAS_ERROR = "YAML aliases (*name) are not supported here; write the value out 
 def test_uses_libyaml_when_it_is_installed():
     if not getattr(yaml, "__with_libyaml__", False):
         pytest.skip("libyaml is not installed")
-    assert yamlsafe.Loader is yaml.CSafeLoader
+    assert yamlsafe.yaml_loader() is yaml.CSafeLoader
 
 
 @pytest.mark.parametrize("word", ["no", "yes", "on", "off", "No", "YES", "Off", "y", "n"])
@@ -108,7 +108,7 @@ def test_absurd_nesting_is_an_error_not_a_crash():
 
 
 def test_absurd_nesting_with_the_pure_python_parser_is_an_error(monkeypatch):
-    monkeypatch.setattr(yamlsafe, "Loader", yaml.SafeLoader)
+    monkeypatch.setattr(yamlsafe, "yaml_loader", lambda: yaml.SafeLoader)
     result = load_yaml("- " * 1000 + "x\n", first_line=2)  # block nesting: the pure-Python scanner is slow on deep flow nesting
     assert len(result.errors) == 1
     assert result.errors[0][1].startswith("invalid YAML:")
