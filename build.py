@@ -1,11 +1,6 @@
 """Build, preview or check the Briefing site: `python build.py [build|serve|check]`."""
 
-import gc
-
-gc.disable()  # importing Briefing and its libraries makes many objects and no garbage: passes over them cost 25 ms
-from briefing.cli import entry  # noqa: E402
-
-gc.enable()
+from briefing.cli import entry
 
 if __name__ == "__main__":
     entry()

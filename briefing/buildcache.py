@@ -26,7 +26,6 @@ from pathlib import Path
 
 from .diskcache import DiskCache
 from .problems import WARNING, Problem
-from .stamps import file_stamp
 from .writer import MANIFEST
 
 CACHE_FOLDER = Path(".briefing-cache")
@@ -35,6 +34,7 @@ LIBRARIES = {"jinja2": "jinja2", "markdown": "markdown", "yaml": "pyyaml", "mark
 
 
 OUTPUT_STAMP = struct.Struct("<qQQ")  # an output file's modification time, size and inode
+MISSING = bytes(OUTPUT_STAMP.size)  # the stamp of a file that is not there: it never counts as a match
 
 
 @dataclass(frozen=True)
@@ -108,10 +108,22 @@ def record_path(output: Path) -> Path:
 
 
 def load_record(output: Path) -> BuildRecord | None:
-    """The record, or None when it is missing or damaged. Marshal, and entries as bytes: a new process after
-    an edit reads 30,000 of them in a few milliseconds, and a damaged entry only compares unequal."""
+    """The record, or None when it is missing or damaged."""
+    return parse_record(read_record(output))
+
+
+def read_record(output: Path) -> bytes | None:
     try:
-        data = marshal.loads(record_path(output).read_bytes())
+        return record_path(output).read_bytes()
+    except OSError:
+        return None
+
+
+def parse_record(data: bytes | None) -> BuildRecord | None:
+    """The record in `data`, or None when there is none or it is damaged. Marshal, and entries as bytes: a new
+    process after an edit reads 30,000 of them in a few milliseconds, and a damaged entry only compares unequal."""
+    try:
+        data = marshal.loads(data)
         record = BuildRecord(
             key=data["key"],
             inputs=data["inputs"],
@@ -158,35 +170,46 @@ def save_record(output: Path, record: BuildRecord) -> None:
         pass  # a cache that cannot be written only costs the next build its shortcut
 
 
-def output_matches(output: Path, record: BuildRecord) -> bool:
-    """The output is as the record's build left it: the manifest lists exactly its files, each with its recorded
-    stamp (so no later build in `serve`, and no hand, changed one)."""
+def output_intact(output: Path, record: BuildRecord, stamps: bytes) -> bool:
+    """The output is as the record's build left it: the manifest lists exactly its files, and `stamps` (theirs
+    now) are the recorded ones (so no later build in `serve`, and no hand, changed one)."""
+    if stamps != record.stamps or not complete(stamps):
+        return False
     try:
-        if set(record.files) != set(json.loads((output / MANIFEST).read_text("utf-8"))["files"]):
-            return False
+        return set(record.files) == set(json.loads((output / MANIFEST).read_text("utf-8"))["files"])
     except (OSError, ValueError, KeyError, TypeError):
         return False
-    return output_stamps(output, record.files) == record.stamps
 
 
-def output_stamps(output: Path, names: tuple[str, ...]) -> bytes | None:
-    """Each file's OUTPUT_STAMP, in order (10,000 files: most of a quick build), or None when one is missing."""
-    folder, pack = f"{output}{os.sep}", OUTPUT_STAMP.pack
-    try:
-        return b"".join([pack(info.st_mtime_ns, info.st_size, info.st_ino) for info in map(os.stat, [folder + name for name in names])])
-    except OSError:
-        return None
+def output_stamps(output: Path, names: tuple[str, ...]) -> bytes:
+    """Each file's OUTPUT_STAMP, in order; MISSING for one that is not there."""
+    folder, pack, stat = f"{output}{os.sep}", OUTPUT_STAMP.pack, os.stat
+    stamps = []
+    for name in names:
+        try:
+            info = stat(folder + name)
+        except OSError:
+            stamps.append(MISSING)
+            continue
+        stamps.append(pack(info.st_mtime_ns, info.st_size, info.st_ino))
+    return b"".join(stamps)
 
 
-def untouched(output: Path, record: BuildRecord | None) -> dict[str, tuple[str, int]]:
-    """The rendered files of the record still in the output as that build left them: file -> (fingerprint, size)."""
+def complete(stamps: bytes) -> bool:
+    """No file of `stamps` is missing."""
+    size = OUTPUT_STAMP.size
+    return all(stamps[start:start + size] != MISSING for start in range(0, len(stamps), size))
+
+
+def untouched(record: BuildRecord | None, stamps: bytes) -> dict[str, tuple[str, int]]:
+    """The rendered files of the record still in the output as that build left them, by their `stamps` now:
+    file -> (fingerprint, size)."""
     if record is None:
         return {}
-    kept = {}
+    size, kept = OUTPUT_STAMP.size, {}
     for index, name in enumerate(record.files):
-        if name in record.prints:
-            recorded = record.stamps[index * OUTPUT_STAMP.size:(index + 1) * OUTPUT_STAMP.size]
-            stamp = file_stamp(os.path.join(output, name))
-            if stamp is not None and OUTPUT_STAMP.pack(*stamp) == recorded:
-                kept[name] = (record.prints[name].hex(), stamp[1])
+        start = index * size
+        stamp = stamps[start:start + size]
+        if name in record.prints and stamp == record.stamps[start:start + size] and stamp != MISSING:
+            kept[name] = (record.prints[name].hex(), OUTPUT_STAMP.unpack_from(stamps, start)[1])
     return kept

@@ -9,14 +9,14 @@ server's rebuilds touch only what changed.
 
 from __future__ import annotations
 
-import gc
 import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-from .buildcache import BuildRecord, build_key, disk_cache, load_record, output_stamps, save_record, untouched
-from .inputs import Scan
+from .collector import collector_paused
+from .buildcache import BuildRecord, build_key, complete, disk_cache, output_stamps, save_record, untouched
 from .loader import build_date, load_site
 from .memo import Memo
 from .pagestore import PageStore, Shared
@@ -24,6 +24,7 @@ from .parallel import Progress, WorkerLost
 from .problems import ContentError, Problem, Problems
 from .quickbuild import quick_build
 from .render import Renderer
+from .survey import Survey, survey
 from .writer import Staging, WriteReport, check_output_folder
 
 
@@ -51,45 +52,44 @@ class BuildResult:
 
 
 class Builder:
-    def __init__(self, options: BuildOptions, progress: Progress | None = None):
+    def __init__(self, options: BuildOptions, progress: Progress | None = None, take_survey: Callable[[], Survey] | None = None):
+        """`take_survey`: the survey of options' folders (survey.start_survey), for the first build."""
         self.options = options
+        self.take_survey = take_survey
         self.renderer = Renderer(options.templates)
         self.committed: set[str] | None = None  # the output files of this builder's last build
         self.memo = Memo(disk_cache())
         self.memo.progress = self.progress = progress
 
     def build(self) -> BuildResult:
-        # A build makes many long-lived objects and few reference cycles: the collector's
-        # passes over them cost about a tenth of the time and free next to nothing.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             return self.build_once()
-        finally:
-            if collecting:
-                gc.enable()
+
+    def surveyed(self) -> Survey:
+        take, self.take_survey = self.take_survey, None
+        options = self.options
+        return take() if take is not None else survey(options.content, options.templates, options.output)
 
     def build_once(self) -> BuildResult:
         started = time.perf_counter()
         options = self.options
         self.memo.hits = 0
         problems = Problems()
+        found = self.surveyed() if self.memo.last is None else None  # a fresh builder: the last build's record may show little or nothing changed
         try:
             refused = check_output_folder(options.output, [(options.content, False), (options.templates, False), (Path.cwd(), True)])
             if refused:
                 raise ContentError(refused)
             key = recorded = None
-            if self.memo.last is None:  # a fresh builder: the last build's record may show little or nothing changed
+            if found is not None:
                 key = build_key(repr((options, build_date())))
-                scan = Scan([options.content, options.templates])  # before anything is read: an edit from now on shows next time
-                record = load_record(options.output)
-                inputs = scan.entries(record.inputs if record else {})
+                record, inputs = found.record, found.inputs
                 if record and record.key == key:
-                    quick = quick_build(options.content, options.output, record, inputs, self.renderer)
+                    quick = quick_build(options.content, options.output, record, inputs, found.outputs, self.renderer)
                     if quick is not None:
                         seconds = time.perf_counter() - started
                         return BuildResult(True, (), record.warnings, quick.pages, quick.rendered, quick.reused, quick.report, seconds, record.base_path)
-                recorded = untouched(options.output, record)  # pages whose inputs are unchanged need no rendering
+                recorded = untouched(record, found.outputs)  # pages whose inputs are unchanged need no rendering
             try:
                 site = load_site(options.content, problems, options.base_url, options.drafts, memo=self.memo)
             finally:
@@ -126,7 +126,7 @@ class Builder:
             store.finish(token, Shared(self.renderer.last.chrome, self.memo.names, self.memo.autolink), {company.slug for company in site.companies})
             files = tuple(sizes)
             stamps = output_stamps(options.output, files)
-            if stamps is not None:  # else a file is gone already: the next build looks at every page again
+            if complete(stamps):  # else a file is gone already: the next build looks at every page again
                 prints = {name: bytes.fromhex(fingerprint) for name, fingerprint in self.renderer.fingerprints.items()}
                 save_record(options.output, BuildRecord(key, inputs, files, stamps, prints, len(site.pages), site.settings.base_path, tuple(problems.warnings), token))
         seconds = time.perf_counter() - started

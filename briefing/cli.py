@@ -7,11 +7,15 @@ import gc
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .builder import Builder, BuildOptions, BuildResult
-from .loader import load_site
-from .problems import ContentError, Problem, Problems
+from .collector import collector_paused
 from .progress import terminal_progress
+from .survey import start_survey
+
+if TYPE_CHECKING:
+    from .builder import BuildOptions, BuildResult
+    from .problems import Problem
 
 PROGRESS = terminal_progress()
 
@@ -40,6 +44,9 @@ def base_url_override(args: argparse.Namespace) -> str | None:
 
 
 def check(args: argparse.Namespace) -> int:
+    from .loader import load_site
+    from .problems import ContentError, Problems
+
     problems = Problems()
     try:
         site = load_site(args.content, problems, base_url_override(args), args.drafts)
@@ -54,6 +61,8 @@ def check(args: argparse.Namespace) -> int:
 
 
 def options_from(args: argparse.Namespace) -> BuildOptions:
+    from .builder import BuildOptions
+
     return BuildOptions(args.content, args.templates, args.output, base_url_override(args), args.drafts, args.strict)
 
 
@@ -71,7 +80,10 @@ def report_build(result: BuildResult, output: Path) -> None:
 
 
 def build(args: argparse.Namespace) -> int:
-    result = Builder(options_from(args), PROGRESS).build()
+    take_survey = start_survey(args.content, args.templates, args.output)  # on another core, while the libraries load
+    with collector_paused():
+        from .builder import Builder
+    result = Builder(options_from(args), PROGRESS, take_survey).build()
     report_build(result, args.output)
     return 0 if result.ok else 1
 

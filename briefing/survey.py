@@ -1,0 +1,102 @@
+"""What the inputs and the output look like now, beside the last build's record: made on another core.
+
+A build in a new process starts by comparing the stamp of every content and
+template file with the last build's record, and of every output file with the
+stamp the record kept: at 10,000 briefs, 20,000 calls to stat, 60 ms. None of
+it needs the libraries the process imports meanwhile (Jinja2, Python-Markdown:
+over 100 ms), so the command line forks a child that makes the survey while
+the parent imports them, and the build takes it from a pipe. Where there is no
+fork or no second core, or the child fails, the build makes the survey itself.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from .buildcache import BuildRecord
+
+
+@dataclass(frozen=True)
+class Survey:
+    record: BuildRecord | None
+    inputs: dict[str, bytes]  # every content and template file's entry now (inputs.Scan.entries)
+    outputs: bytes  # the stamps now of the record's files (buildcache.output_stamps)
+
+
+def survey(content: Path, templates: Path, output: Path) -> Survey:
+    return from_wire(*wire(content, templates, output))
+
+
+def wire(content: Path, templates: Path, output: Path) -> tuple:
+    """The survey as plain values: the record's bytes, and the input entries that differ from the record's."""
+    from .buildcache import output_stamps, parse_record, read_record
+    from .inputs import Scan
+
+    scan = Scan([content, templates])  # before anything is read: an edit from now on shows next time
+    data = read_record(output)
+    record = parse_record(data)
+    recorded = record.inputs if record else {}
+    entries = scan.entries(recorded)
+    differ = {path: entry for path, entry in entries.items() if recorded.get(path) != entry}
+    removed = [path for path in recorded if path not in entries]
+    return data, differ, removed, output_stamps(output, record.files) if record else b""
+
+
+def from_wire(data: bytes | None, differ: dict[str, bytes], removed: list[str], outputs: bytes) -> Survey:
+    from .buildcache import parse_record
+
+    record = parse_record(data)
+    inputs = dict(record.inputs) if record else {}
+    for path in removed:
+        inputs.pop(path, None)
+    inputs.update(differ)
+    return Survey(record, inputs, outputs)
+
+
+def start_survey(content: Path, templates: Path, output: Path) -> Callable[[], Survey]:
+    """Start the survey in a child process where that can save time; the function returns it when it is done."""
+    if not can_fork():
+        return lambda: survey(content, templates, output)
+    readable, writable = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: only stats and reads, writes nothing but the pipe, and never returns
+        code = 1
+        try:
+            os.close(readable)
+            with os.fdopen(writable, "wb") as pipe:
+                pipe.write(marshal.dumps(wire(content, templates, output)))
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(writable)
+    taken: list[Survey] = []
+
+    def take() -> Survey:
+        if not taken:
+            with os.fdopen(readable, "rb") as pipe:
+                payload = pipe.read()
+            _, status = os.waitpid(pid, 0)
+            try:
+                if status != 0:
+                    raise ValueError(f"the survey's process ended with status {status}")
+                taken.append(from_wire(*marshal.loads(payload)))
+            except Exception:  # noqa: BLE001 - a survey that cannot be read is made again here, whatever went wrong
+                taken.append(survey(content, templates, output))
+        return taken[0]
+
+    return take
+
+
+def can_fork() -> bool:
+    """Forking is safe (no other thread runs: the child could inherit a lock one holds) and pays (a second core)."""
+    from .parallel import worker_count
+
+    threading = sys.modules.get("threading")
+    running = threading.active_count() if threading is not None else 1
+    return hasattr(os, "fork") and running == 1 and worker_count() > 1
