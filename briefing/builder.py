@@ -85,7 +85,7 @@ class Builder:
                 key = build_key(repr((options, build_date())))
                 record, inputs = found.record, found.inputs
                 if record and record.key == key:
-                    quick = quick_build(options.content, options.output, record, inputs, found.outputs, self.renderer)
+                    quick = quick_build(options.content, options.output, record, inputs, found.intact, self.renderer)
                     if quick is not None:
                         seconds = time.perf_counter() - started
                         return BuildResult(True, (), record.warnings, quick.pages, quick.rendered, quick.reused, quick.report, seconds, record.base_path)

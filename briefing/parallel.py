@@ -15,12 +15,13 @@ holds only what it was sent. Used to render the pages of a large site.
 from __future__ import annotations
 
 import contextlib
-import os
 import pickle
 import queue
 import signal
 import threading
 from typing import Callable, Iterator, Sequence, TypeVar
+
+from .cores import worker_count
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -54,13 +55,6 @@ def processes():
     import multiprocessing
 
     return multiprocessing
-
-
-def worker_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 def parallel_map(function: Callable[[T], R], items: Sequence[T], progress: Callable[[int], None] | None = None, heavy: bool = False) -> list[R]:

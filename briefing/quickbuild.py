@@ -18,7 +18,7 @@ import pickle
 from pathlib import Path
 
 from . import urls
-from .buildcache import BuildRecord, output_intact, output_stamps, save_record
+from .buildcache import BuildRecord, output_stamps, save_record
 from .documents import Markdown
 from .inputs import changed, digest_bytes, digest_of
 from .markup import BodyConverter
@@ -40,16 +40,16 @@ class QuickResult:
     report: WriteReport
 
 
-def quick_build(content: Path, output: Path, record: BuildRecord, inputs: dict[str, bytes], outputs: bytes, renderer: Renderer) -> QuickResult | None:
+def quick_build(content: Path, output: Path, record: BuildRecord, inputs: dict[str, bytes], intact: bool, renderer: Renderer) -> QuickResult | None:
     """Bring the output up to date with `inputs` (the content and templates as scanned now) from `record`
     (the last build's, with the same options, date and engine), or None when a full build is needed.
-    `outputs`: the stamps now of the record's files."""
+    `intact`: the output is as the record left it (buildcache.output_intact)."""
     edited = changed(inputs, record.inputs)
     briefs = edited_briefs(content, edited) if edited is not None and len(edited) <= MAX_BRIEFS else None
     if briefs is None:
         return None
     loaded = PageStore(output).load(record.token, list(briefs)) if briefs else None
-    if (briefs and loaded is None) or not output_intact(output, record, outputs):
+    if (briefs and loaded is None) or not intact:
         return None
     jobs = []
     converter = BodyConverter(loaded[0].names, autolink=loaded[0].autolink) if briefs else None

@@ -14,19 +14,20 @@ from __future__ import annotations
 import marshal
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, NamedTuple
+
+from .cores import worker_count
 
 if TYPE_CHECKING:
     from .buildcache import BuildRecord
 
 
-@dataclass(frozen=True)
-class Survey:
+class Survey(NamedTuple):  # not a record: this module is imported before the fork, and dataclasses costs 7 ms
     record: BuildRecord | None
     inputs: dict[str, bytes]  # every content and template file's entry now (inputs.Scan.entries)
     outputs: bytes  # the stamps now of the record's files (buildcache.output_stamps)
+    intact: bool  # the output is as the record left it (buildcache.output_intact)
 
 
 def survey(content: Path, templates: Path, output: Path) -> Survey:
@@ -35,7 +36,7 @@ def survey(content: Path, templates: Path, output: Path) -> Survey:
 
 def wire(content: Path, templates: Path, output: Path) -> tuple:
     """The survey as plain values: the record's bytes, and the input entries that differ from the record's."""
-    from .buildcache import output_stamps, parse_record, read_record
+    from .buildcache import output_intact, output_stamps, parse_record, read_record
     from .inputs import Scan
 
     scan = Scan([content, templates])  # before anything is read: an edit from now on shows next time
@@ -45,10 +46,11 @@ def wire(content: Path, templates: Path, output: Path) -> tuple:
     entries = scan.entries(recorded)
     differ = {path: entry for path, entry in entries.items() if recorded.get(path) != entry}
     removed = [path for path in recorded if path not in entries]
-    return data, differ, removed, output_stamps(output, record.files) if record else b""
+    outputs = output_stamps(output, record.files) if record else b""
+    return data, differ, removed, outputs, record is not None and output_intact(output, record, outputs)
 
 
-def from_wire(data: bytes | None, differ: dict[str, bytes], removed: list[str], outputs: bytes) -> Survey:
+def from_wire(data: bytes | None, differ: dict[str, bytes], removed: list[str], outputs: bytes, intact: bool) -> Survey:
     from .buildcache import parse_record
 
     record = parse_record(data)
@@ -56,7 +58,7 @@ def from_wire(data: bytes | None, differ: dict[str, bytes], removed: list[str], 
     for path in removed:
         inputs.pop(path, None)
     inputs.update(differ)
-    return Survey(record, inputs, outputs)
+    return Survey(record, inputs, outputs, intact)
 
 
 def start_survey(content: Path, templates: Path, output: Path) -> Callable[[], Survey]:
@@ -95,8 +97,6 @@ def start_survey(content: Path, templates: Path, output: Path) -> Callable[[], S
 
 def can_fork() -> bool:
     """Forking is safe (no other thread runs: the child could inherit a lock one holds) and pays (a second core)."""
-    from .parallel import worker_count
-
     threading = sys.modules.get("threading")
     running = threading.active_count() if threading is not None else 1
     return hasattr(os, "fork") and running == 1 and worker_count() > 1
