@@ -80,8 +80,11 @@ def test_a_new_process_after_a_body_edit_imports_no_yaml(workspace):
     """PyYAML and the regular expressions it compiles cost a new process 20 ms."""
     build()
     edit(workspace / "content" / "companies" / "nio.md", "Nio is positioned", "Nio, edited, is positioned")
-    program = ("import atexit, runpy, sys\n"
-               "atexit.register(lambda: print('imported:', sorted(m for m in sys.modules if 'yaml' in m)))\n"
+    program = ("import os, runpy, sys\n"
+               "def end(code, end=os._exit):\n"
+               "    print('imported:', sorted(m for m in sys.modules if 'yaml' in m), flush=True)\n"
+               "    end(code)\n"
+               "os._exit = end\n"
                f"sys.argv = ['build.py']\nrunpy.run_path({str(REPO / 'build.py')!r}, run_name='__main__')\n")
     ran = subprocess.run([sys.executable, "-c", program], cwd=workspace, capture_output=True, text=True, timeout=60)
     assert ran.returncode == 0, ran.stderr
