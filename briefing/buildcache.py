@@ -109,14 +109,17 @@ def record_path(output: Path) -> Path:
 
 def load_record(output: Path) -> BuildRecord | None:
     """The record, or None when it is missing or damaged."""
-    return parse_record(read_record(output))
+    return parse_record(read_record(output)[0])
 
 
-def read_record(output: Path) -> bytes | None:
+def read_record(output: Path) -> tuple[bytes | None, tuple | None]:
+    """The record's bytes, and the version of its file (a save replaces the file: another inode)."""
     try:
-        return record_path(output).read_bytes()
+        with open(record_path(output), "rb") as handle:
+            info = os.fstat(handle.fileno())
+            return handle.read(), (info.st_ino, info.st_size, info.st_mtime_ns)
     except OSError:
-        return None
+        return None, None
 
 
 def parse_record(data: bytes | None) -> BuildRecord | None:

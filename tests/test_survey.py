@@ -1,9 +1,11 @@
 """The survey a build in a new process starts with (survey.py): made by a forked child while the libraries
 load, it is exactly the survey the build would make itself, and a child that fails costs only the time."""
 
+import dataclasses
 import os
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -48,6 +50,18 @@ def test_a_child_that_fails_leaves_the_survey_to_the_build(workspace, monkeypatc
     monkeypatch.setattr(survey, "wire", wire)
     assert take() == made_here
     assert take() is take()  # taken once
+
+
+@needs_fork
+def test_a_record_saved_during_the_survey_is_the_one_the_build_gets(workspace):
+    build()
+    take = survey.start_survey(*FOLDERS)
+    time.sleep(1)  # the child has read the record
+    record = buildcache.load_record(Path("site"))
+    other = dataclasses.replace(record, pages=record.pages + 1, stamps=record.stamps[::-1])  # no longer the output's
+    buildcache.save_record(Path("site"), other)
+    taken = take()
+    assert taken.record == other and not taken.intact and taken == survey.survey(*FOLDERS)
 
 
 def test_with_another_thread_running_no_child_is_forked(workspace, monkeypatch):
