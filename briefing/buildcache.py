@@ -21,11 +21,11 @@ import marshal
 import os
 import struct
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from .diskcache import DiskCache
 from .problems import WARNING, Problem
+from .records import record
 from .writer import MANIFEST
 
 CACHE_FOLDER = Path(".briefing-cache")
@@ -37,7 +37,7 @@ OUTPUT_STAMP = struct.Struct("<qQQ")  # an output file's modification time, size
 MISSING = bytes(OUTPUT_STAMP.size)  # the stamp of a file that is not there: it never counts as a match
 
 
-@dataclass(frozen=True)
+@record
 class BuildRecord:
     key: str  # the options, the build date, Briefing's code and library versions (build_key)
     inputs: dict[str, bytes]  # every content and template file, as inputs.Scan.entries gives it

@@ -11,24 +11,24 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .collector import collector_paused
 from .buildcache import BuildRecord, build_key, complete, disk_cache, output_stamps, save_record, untouched
+from .collector import collector_paused
 from .loader import build_date, load_site
 from .memo import Memo
 from .pagestore import PageStore, Shared
 from .parallel import Progress, WorkerLost
 from .problems import ContentError, Problem, Problems
 from .quickbuild import quick_build
+from .records import record
 from .render import Renderer
 from .survey import Survey, survey
 from .writer import Staging, WriteReport, check_output_folder
 
 
-@dataclass(frozen=True)
+@record
 class BuildOptions:
     content: Path
     templates: Path
@@ -38,7 +38,7 @@ class BuildOptions:
     strict: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class BuildResult:
     ok: bool
     errors: tuple[Problem, ...]

@@ -12,7 +12,6 @@ the bytes they came from.
 from __future__ import annotations
 
 import pickle
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, TypeVar
 
@@ -20,6 +19,7 @@ from .diskcache import DiskCache, pickled
 from .markup import BodyConverter, Names, RenderedBody
 from .parallel import Progress, counter, parallel_iter, parallel_map
 from .problems import Problem, Problems
+from .records import record
 from .sourcefiles import read_bytes
 from .stamps import file_stamp
 
@@ -31,7 +31,7 @@ T = TypeVar("T")
 FLUSH_EVERY = 1000
 
 
-@dataclass(frozen=True)
+@record
 class LastBuild:
     """The documents and site of the last good build, and the problems its model stage reported."""
 

@@ -25,6 +25,7 @@ from .markup import BodyConverter
 from .model import Company, anchors_and_citations, links_of
 from .pagestore import PageStore, Shared, StoredPage
 from .problems import Problems
+from .records import record
 from .render import Job, Renderer, company_print
 from .sourcefiles import UnclosedFrontMatter, read_bytes, read_text, split_front_matter
 from .writer import Staging, WriteReport
@@ -32,7 +33,7 @@ from .writer import Staging, WriteReport
 MAX_BRIEFS = 20  # what one writer saves at once; a larger change (a search and replace) goes to the full build's workers
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class QuickResult:
     pages: int
     rendered: int

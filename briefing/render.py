@@ -19,7 +19,6 @@ import threading
 import traceback
 from itertools import compress, islice
 from operator import is_not
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 from urllib.parse import quote
@@ -28,10 +27,10 @@ import jinja2
 from markupsafe import Markup
 
 from . import buildcache, urls
+from . import parallel
 from .buildcache import engine_fingerprint
 from .markup import SITE, RenderedBody
 from .model import Company, Page, Site
-from . import parallel
 from .parallel import MIN_ITEMS, FreshHelpers, Progress, batched, counter, parallel_map
 from .problems import ContentError, Problem, display_path
 from .records import record
@@ -368,7 +367,7 @@ class Job:
     absolute_links: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class LastRender:
     """What the last call rendered, by page position: the next call finds what changed by identity."""
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from .problems import Problems
+from .records import record
 
 MAX_BYTES = 4 * 1024 * 1024
 
 
-@dataclass(frozen=True)
+@record
 class FrontMatterSplit:
     yaml: str | None  # None when the file has no front-matter
     yaml_line: int

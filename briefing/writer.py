@@ -11,10 +11,10 @@ import json
 import os
 import shutil
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 
 from .problems import ContentError, Problem
+from .records import record
 
 MANIFEST = ".briefing-manifest.json"
 STAGING = ".briefing-staging"
@@ -29,7 +29,7 @@ def current_umask() -> int:
 UMASK = current_umask()
 
 
-@dataclass(frozen=True)
+@record
 class WriteReport:
     written: int
     unchanged: int

@@ -54,3 +54,29 @@ def test_records_compare_hash_and_show_as_dataclasses_do():
     assert repr(Pair(1, (One("a"),))) == "Pair(key=1, value=(One(name='a'),))"
     with pytest.raises(TypeError):
         Pair(1) < One("a")
+
+
+@record
+class Named:
+    self_name: str  # field names that could meet the names __init__ uses itself
+    default_value: int = 0
+    set_field: tuple = ()
+
+
+def test_records_are_made_as_a_frozen_dataclass_is():
+    assert Named("a", set_field=(1,)) == Named(self_name="a", default_value=0, set_field=(1,))
+    assert (Named("a").default_value, Named("a").set_field) == (0, ())
+    with pytest.raises(TypeError):
+        Named()
+    with pytest.raises(TypeError):
+        Named("a", 1, (), "one too many")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del Named("a").self_name
+    assert [f.name for f in dataclasses.fields(Named)] == ["self_name", "default_value", "set_field"]
+
+
+def test_a_record_refuses_a_default_factory():
+    with pytest.raises(TypeError, match="no default_factory"):
+        @record
+        class Mutable:
+            items: list = dataclasses.field(default_factory=list)
