@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "bench")]
 
-import briefing.buildcache  # noqa: E402
+import briefing.recordfile  # noqa: E402
 import briefing.parallel  # noqa: E402
 from briefing.builder import Builder, BuildOptions  # noqa: E402
 from generate import generate  # noqa: E402
@@ -52,7 +52,7 @@ def main() -> None:
     args = parser.parse_args()
     briefing.parallel.worker_count = lambda: 1  # one core: the profile then sees every call
     with tempfile.TemporaryDirectory() as folder:
-        briefing.buildcache.CACHE_FOLDER = Path(folder) / "cache"  # cold: no cache from earlier runs
+        briefing.recordfile.CACHE_FOLDER = Path(folder) / "cache"  # cold: no cache from earlier runs
         content = generate(args.briefs, Path(folder) / "corpus")
         builder = Builder(BuildOptions(content, REPO / "templates", Path(folder) / "site"))
         profile = cProfile.Profile()

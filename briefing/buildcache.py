@@ -16,25 +16,21 @@ import dataclasses
 import functools
 import hashlib
 import importlib.util
-import json
-import marshal
 import os
-import struct
 import sys
 from pathlib import Path
 
+from . import recordfile
 from .diskcache import DiskCache
+from .outputs import MISSING, OUTPUT_STAMP
 from .problems import WARNING, Problem
+from .recordfile import read_record, record_fields, write_record
 from .records import record
-from .writer import MANIFEST
 
-CACHE_FOLDER = Path(".briefing-cache")
 ENGINE = Path(__file__).resolve().parent
 LIBRARIES = {"jinja2": "jinja2", "markdown": "markdown", "yaml": "pyyaml", "markupsafe": "markupsafe"}  # module -> distribution
 
 
-OUTPUT_STAMP = struct.Struct("<qQQ")  # an output file's modification time, size and inode
-MISSING = bytes(OUTPUT_STAMP.size)  # the stamp of a file that is not there: it never counts as a match
 
 
 @record
@@ -94,17 +90,7 @@ def build_key(settings_key: str) -> str:
 
 
 def disk_cache() -> DiskCache:
-    return DiskCache(CACHE_FOLDER / "parsed.sqlite3", engine_fingerprint())
-
-
-def cache_file(output: Path, kind: str, suffix: str) -> Path:
-    """This output folder's own file of `kind` in the cache folder."""
-    key = hashlib.blake2b(str(output.resolve()).encode(), digest_size=8).hexdigest()
-    return CACHE_FOLDER / f"{kind}-{key}{suffix}"
-
-
-def record_path(output: Path) -> Path:
-    return cache_file(output, "build", ".marshal")
+    return DiskCache(recordfile.CACHE_FOLDER / "parsed.sqlite3", engine_fingerprint())
 
 
 def load_record(output: Path) -> BuildRecord | None:
@@ -112,47 +98,18 @@ def load_record(output: Path) -> BuildRecord | None:
     return parse_record(read_record(output)[0])
 
 
-def read_record(output: Path) -> tuple[bytes | None, tuple | None]:
-    """The record's bytes, and the version of its file (a save replaces the file: another inode)."""
-    try:
-        with open(record_path(output), "rb") as handle:
-            info = os.fstat(handle.fileno())
-            return handle.read(), (info.st_ino, info.st_size, info.st_mtime_ns)
-    except OSError:
-        return None, None
-
-
 def parse_record(data: bytes | None) -> BuildRecord | None:
-    """The record in `data`, or None when there is none or it is damaged. Marshal, and entries as bytes: a new
-    process after an edit reads 30,000 of them in a few milliseconds, and a damaged entry only compares unequal."""
-    try:
-        data = marshal.loads(data)
-        record = BuildRecord(
-            key=data["key"],
-            inputs=data["inputs"],
-            files=data["files"],
-            stamps=data["stamps"],
-            prints=data["prints"],
-            pages=data["pages"],
-            base_path=data["base_path"],
-            warnings=tuple(Problem(p, line, message, WARNING) for p, line, message in data["warnings"]),
-            token=data["token"],
-        )
-    except Exception:  # noqa: BLE001 - a damaged record is no record, whatever unmarshalling raised
+    """The record in `data`, or None when there is none or it is damaged."""
+    fields = record_fields(data)
+    if fields is None:
         return None
-    shapes = ((record.key, str), (record.inputs, dict), (record.files, tuple), (record.stamps, bytes), (record.prints, dict),
-              (record.pages, int), (record.base_path, str), (record.token, str))
-    if not all(type(value) is kind for value, kind in shapes) or len(record.stamps) != len(record.files) * OUTPUT_STAMP.size:
-        return None
-    tables = ((record.inputs, bytes), (record.prints, bytes))
-    if not set(map(type, record.files)) <= {str} or not all(set(map(type, table)) <= {str} and set(map(type, table.values())) <= {kind} for table, kind in tables):
-        return None
-    return record
+    warnings = tuple(Problem(path, line, message, WARNING) for path, line, message in fields["warnings"])
+    return BuildRecord(fields["key"], fields["inputs"], fields["files"], fields["stamps"], fields["prints"], fields["pages"],
+                       fields["base_path"], warnings, fields["token"])
 
 
 def save_record(output: Path, record: BuildRecord) -> None:
-    path = record_path(output)
-    data = {
+    write_record(output, {
         "key": record.key,
         "inputs": record.inputs,
         "files": record.files,
@@ -162,46 +119,7 @@ def save_record(output: Path, record: BuildRecord) -> None:
         "base_path": record.base_path,
         "warnings": [(w.path, w.line, w.message) for w in record.warnings],
         "token": record.token,
-    }
-    try:
-        path.parent.mkdir(exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        temporary.write_bytes(marshal.dumps(data))
-        os.replace(temporary, path)
-        path.with_suffix(".json").unlink(missing_ok=True)  # the record's format before 2026-11-26
-    except (OSError, ValueError):
-        pass  # a cache that cannot be written only costs the next build its shortcut
-
-
-def output_intact(output: Path, record: BuildRecord, stamps: bytes) -> bool:
-    """The output is as the record's build left it: the manifest lists exactly its files, and `stamps` (theirs
-    now) are the recorded ones (so no later build in `serve`, and no hand, changed one)."""
-    if stamps != record.stamps or not complete(stamps):
-        return False
-    try:
-        return set(record.files) == set(json.loads((output / MANIFEST).read_text("utf-8"))["files"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
-
-
-def output_stamps(output: Path, names: tuple[str, ...]) -> bytes:
-    """Each file's OUTPUT_STAMP, in order; MISSING for one that is not there."""
-    folder, pack, stat = f"{output}{os.sep}", OUTPUT_STAMP.pack, os.stat
-    stamps = []
-    for name in names:
-        try:
-            info = stat(folder + name)
-        except OSError:
-            stamps.append(MISSING)
-            continue
-        stamps.append(pack(info.st_mtime_ns, info.st_size, info.st_ino))
-    return b"".join(stamps)
-
-
-def complete(stamps: bytes) -> bool:
-    """No file of `stamps` is missing."""
-    size = OUTPUT_STAMP.size
-    return all(stamps[start:start + size] != MISSING for start in range(0, len(stamps), size))
+    })
 
 
 def untouched(record: BuildRecord | None, stamps: bytes) -> dict[str, tuple[str, int]]:

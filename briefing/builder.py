@@ -14,10 +14,11 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .buildcache import BuildRecord, build_key, complete, disk_cache, output_stamps, save_record, untouched
+from .buildcache import BuildRecord, build_key, disk_cache, save_record, untouched
 from .collector import collector_paused
 from .loader import build_date, load_site
 from .memo import Memo
+from .outputs import complete, output_stamps
 from .pagestore import PageStore, Shared
 from .parallel import Progress, WorkerLost
 from .problems import ContentError, Problem, Problems

@@ -58,13 +58,32 @@ class Scan:
 
     def entries(self, previous: dict[str, bytes]) -> dict[str, bytes]:
         """Every file's entry: the `previous` digest while its stamp is the same (and was trusted), else its bytes digested now."""
-        entries = {}
-        size, recent = STAMP.size, self.recent
+        return with_changes(previous, *self.changes(previous))
+
+    def changes(self, previous: dict[str, bytes]) -> tuple[dict[str, bytes], list[str]]:
+        """The entries that differ from `previous`, and the files of `previous` that are gone."""
+        differ = {}
+        size, recent, get = STAMP.size, self.recent, previous.get
         for path, stamp in self.stamps.items():
-            known = previous.get(path, b"")
-            digest = known[size:] if known[:size] == stamp else digest_file(path)
-            entries[path] = (UNTRUSTED if path in recent else stamp) + digest
-        return entries
+            known = get(path, b"")
+            if known[:size] == stamp:
+                if path not in recent:
+                    continue  # the same entry
+                digest = known[size:]
+            else:
+                digest = digest_file(path)
+            entry = (UNTRUSTED if path in recent else stamp) + digest
+            if entry != known:
+                differ[path] = entry
+        return differ, [path for path in previous if path not in self.stamps]
+
+
+def with_changes(previous: dict[str, bytes], differ: dict[str, bytes], removed: list[str]) -> dict[str, bytes]:
+    entries = dict(previous)
+    for path in removed:
+        entries.pop(path, None)
+    entries.update(differ)
+    return entries
 
 
 def changed(entries: dict[str, bytes], previous: dict[str, bytes]) -> set[str] | None:

@@ -22,7 +22,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from .buildcache import cache_file
+from .recordfile import cache_file
 from .markup import Names
 from .model import Page, anchors_and_citations, links_of
 from .records import record

@@ -18,11 +18,12 @@ import pickle
 from pathlib import Path
 
 from . import urls
-from .buildcache import BuildRecord, output_stamps, save_record
+from .buildcache import BuildRecord, save_record
 from .documents import Markdown
 from .inputs import changed, digest_bytes, digest_of
 from .markup import BodyConverter
 from .model import Company, anchors_and_citations, links_of
+from .outputs import output_stamps
 from .pagestore import PageStore, Shared, StoredPage
 from .problems import Problems
 from .records import record
@@ -44,7 +45,7 @@ class QuickResult:
 def quick_build(content: Path, output: Path, record: BuildRecord, inputs: dict[str, bytes], intact: bool, renderer: Renderer) -> QuickResult | None:
     """Bring the output up to date with `inputs` (the content and templates as scanned now) from `record`
     (the last build's, with the same options, date and engine), or None when a full build is needed.
-    `intact`: the output is as the record left it (buildcache.output_intact)."""
+    `intact`: the output is as the record left it (outputs.intact)."""
     edited = changed(inputs, record.inputs)
     briefs = edited_briefs(content, edited) if edited is not None and len(edited) <= MAX_BRIEFS else None
     if briefs is None:

@@ -26,7 +26,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from . import buildcache, urls
+from . import recordfile, urls
 from . import parallel
 from .buildcache import engine_fingerprint
 from .markup import SITE, RenderedBody
@@ -198,7 +198,7 @@ class Renderer:
             self.forget()
 
     def compiled(self) -> Path:
-        return buildcache.CACHE_FOLDER / "templates"
+        return recordfile.CACHE_FOLDER / "templates"
 
     def render_few(self, needed: list[Job], site: Site, put: Callable, progress: Progress | None, sizes: dict[str, int]) -> None:
         """A preview server's rebuild: the pages of what changed, in this process. On a large site a page about

@@ -31,45 +31,47 @@ class Survey(NamedTuple):  # not a record: this module is imported before the fo
 
 
 def survey(content: Path, templates: Path, output: Path) -> Survey:
-    return made_here(content, templates, output)[0]
-
-
-def made_here(content: Path, templates: Path, output: Path) -> tuple[Survey, tuple | None]:
-    """The survey, and the version of the record's file it compared with (buildcache.read_record)."""
-    from .buildcache import output_intact, output_stamps, parse_record, read_record
+    """The survey made here."""
+    from .buildcache import parse_record
     from .inputs import Scan
+    from .outputs import intact, output_stamps
+    from .recordfile import read_record
 
     scan = Scan([content, templates])  # before anything is read: an edit from now on shows next time
-    data, version = read_record(output)
-    record = parse_record(data)
+    record = parse_record(read_record(output)[0])
     inputs = scan.entries(record.inputs if record else {})
     outputs = output_stamps(output, record.files) if record else b""
-    return Survey(record, inputs, outputs, record is not None and output_intact(output, record, outputs)), version
+    return Survey(record, inputs, outputs, record is not None and intact(output, record.files, record.stamps, outputs))
 
 
 def wire(content: Path, templates: Path, output: Path) -> tuple:
-    """The survey made here, as what differs from the record it compared with: a pipe carries a few kilobytes
-    at once, and the parent reads the record's two megabytes at 10,000 briefs faster from the file."""
-    found, version = made_here(content, templates, output)
-    recorded = found.record.inputs if found.record else {}
-    differ = {path: entry for path, entry in found.inputs.items() if recorded.get(path) != entry}
-    removed = [path for path in recorded if path not in found.inputs]
-    return version, differ, removed, None if found.intact else found.outputs, found.intact
+    """The survey made in the child, as what differs from the record it compared with (and that record file's
+    version): a pipe carries a few kilobytes at once, and the parent reads the record faster from its file.
+    Only light modules are imported here: the child starts with what the parent had before the libraries."""
+    from .inputs import Scan
+    from .outputs import intact, output_stamps
+    from .recordfile import read_record, record_fields
+
+    scan = Scan([content, templates])
+    data, version = read_record(output)
+    fields = record_fields(data)
+    recorded = fields or {"inputs": {}, "files": (), "stamps": b""}
+    differ, removed = scan.changes(recorded["inputs"])
+    outputs = output_stamps(output, recorded["files"])
+    whole = fields is not None and intact(output, recorded["files"], recorded["stamps"], outputs)
+    return version, differ, removed, None if whole else outputs, whole
 
 
-def from_wire(output: Path, version: tuple | None, differ: dict[str, bytes], removed: list[str], outputs: bytes | None, intact: bool) -> Survey:
-    """The survey the child sent, with the record read here; ValueError when the record changed since."""
-    from .buildcache import parse_record, read_record
+def from_wire(read: tuple[BuildRecord | None, tuple | None], version: tuple | None, differ: dict[str, bytes], removed: list[str],
+              outputs: bytes | None, whole: bool) -> Survey:
+    """The survey the child sent, with `read`, the record read here and its file's version; ValueError when the
+    child compared with another version."""
+    from .inputs import with_changes
 
-    data, now = read_record(output)
+    record, now = read
     if now != version:
         raise ValueError("the record changed during the survey")
-    record = parse_record(data)
-    inputs = dict(record.inputs) if record else {}
-    for path in removed:
-        inputs.pop(path, None)
-    inputs.update(differ)
-    return Survey(record, inputs, record.stamps if intact else outputs, intact)
+    return Survey(record, with_changes(record.inputs if record else {}, differ, removed), record.stamps if whole else outputs, whole)
 
 
 def start_survey(content: Path, templates: Path, output: Path) -> Callable[[], Survey]:
@@ -92,13 +94,18 @@ def start_survey(content: Path, templates: Path, output: Path) -> Callable[[], S
 
     def take() -> Survey:
         if not taken:
+            from .buildcache import parse_record
+            from .recordfile import read_record
+
+            data, version = read_record(output)  # while the child may still be at work
+            read = parse_record(data), version
             with os.fdopen(readable, "rb") as pipe:
                 payload = pipe.read()
             _, status = os.waitpid(pid, 0)
             try:
                 if status != 0:
                     raise ValueError(f"the survey's process ended with status {status}")
-                taken.append(from_wire(output, *marshal.loads(payload)))
+                taken.append(from_wire(read, *marshal.loads(payload)))
             except Exception:  # noqa: BLE001 - a survey that cannot be read is made again here, whatever went wrong
                 taken.append(survey(content, templates, output))
         return taken[0]

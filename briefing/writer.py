@@ -13,10 +13,10 @@ import shutil
 import stat
 from pathlib import Path
 
+from .outputs import MANIFEST
 from .problems import ContentError, Problem
 from .records import record
 
-MANIFEST = ".briefing-manifest.json"
 STAGING = ".briefing-staging"
 
 

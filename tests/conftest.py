@@ -26,7 +26,7 @@ def fixture_problems(fixture_loaded):
 @pytest.fixture(autouse=True)
 def own_build_cache(tmp_path, monkeypatch):
     """Builders in this process keep their .briefing-cache in the test's own folder, not the repository's."""
-    monkeypatch.setattr("briefing.buildcache.CACHE_FOLDER", tmp_path / ".briefing-cache")
+    monkeypatch.setattr("briefing.recordfile.CACHE_FOLDER", tmp_path / ".briefing-cache")
 
 
 @pytest.fixture

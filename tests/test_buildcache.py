@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from briefing.buildcache import record_path
+from briefing.recordfile import record_path
 from helpers import build_here, run_build
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import briefing.builder
-from briefing import buildcache, inputs, yamlsafe
+from briefing import buildcache, inputs, recordfile, yamlsafe
 from briefing.pagestore import PageStore
 from helpers import REPO, brief, build_here as build, run_build
 
@@ -123,13 +123,15 @@ def test_anything_but_a_body_edit_builds_in_full(workspace, loads, change, rende
 @pytest.mark.parametrize("damage", [
     pytest.param(lambda root: PageStore(root / "site").path.unlink(), id="store deleted"),
     pytest.param(lambda root: PageStore(root / "site").path.write_bytes(b"not a database" * 100), id="store garbage"),
-    pytest.param(lambda root: buildcache.record_path(root / "site").write_bytes(b"\x00garbage"), id="record garbage"),
-    pytest.param(lambda root: buildcache.record_path(root / "site").write_bytes(marshal.dumps({
-        **marshal.loads(buildcache.record_path(root / "site").read_bytes()), "inputs": {"content/site.yml": 1}})), id="record of another shape"),
-    pytest.param(lambda root: buildcache.record_path(root / "site").write_bytes(marshal.dumps({
-        **marshal.loads(buildcache.record_path(root / "site").read_bytes()), "prints": {"companies/nio/index.html": b"short"}})), id="record entries cut short"),
-    pytest.param(lambda root: buildcache.record_path(root / "site").write_bytes(marshal.dumps({
-        **marshal.loads(buildcache.record_path(root / "site").read_bytes()), "stamps": b"short"})), id="record stamps cut short"),
+    pytest.param(lambda root: recordfile.record_path(root / "site").write_bytes(b"\x00garbage"), id="record garbage"),
+    pytest.param(lambda root: recordfile.record_path(root / "site").write_bytes(marshal.dumps({
+        **marshal.loads(recordfile.record_path(root / "site").read_bytes()), "inputs": {"content/site.yml": 1}})), id="record of another shape"),
+    pytest.param(lambda root: recordfile.record_path(root / "site").write_bytes(marshal.dumps({
+        **marshal.loads(recordfile.record_path(root / "site").read_bytes()), "prints": {"companies/nio/index.html": b"short"}})), id="record entries cut short"),
+    pytest.param(lambda root: recordfile.record_path(root / "site").write_bytes(marshal.dumps({
+        **marshal.loads(recordfile.record_path(root / "site").read_bytes()), "stamps": b"short"})), id="record stamps cut short"),
+    pytest.param(lambda root: recordfile.record_path(root / "site").write_bytes(marshal.dumps({
+        **marshal.loads(recordfile.record_path(root / "site").read_bytes()), "warnings": [("a.md", "2", "odd")]})), id="record warnings of another shape"),
     pytest.param(lambda root: damage_row(root, "nio"), id="store row damaged"),
     pytest.param(lambda root: (root / "site" / "companies" / "xpeng" / "index.html").write_text("changed by hand"), id="output edited"),
     pytest.param(lambda root: (root / "site" / "sources" / "index.html").unlink(), id="output deleted"),

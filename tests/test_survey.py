@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from briefing import buildcache, survey
+from briefing import buildcache, outputs, survey
 from briefing.inputs import changed
 from helpers import build_here as build
 
@@ -36,7 +36,7 @@ def test_the_childs_survey_is_the_one_made_here(workspace):
     assert forked == here
     assert here.record == buildcache.load_record(Path("site"))
     assert changed(here.inputs, here.record.inputs) is None  # a brief added and a page removed
-    assert here.outputs != here.record.stamps and not buildcache.complete(here.outputs)
+    assert here.outputs != here.record.stamps and not outputs.complete(here.outputs)
 
 
 @needs_fork
