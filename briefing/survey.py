@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 class Survey(NamedTuple):  # not a record: this module is imported before the fork, and dataclasses costs 7 ms
     record: BuildRecord | None
     inputs: dict[str, bytes]  # every content and template file's entry now (inputs.Scan.entries)
-    outputs: bytes  # the stamps now of the record's files (buildcache.output_stamps)
-    intact: bool  # the output is as the record left it (buildcache.output_intact)
+    outputs: bytes  # the stamps now of the record's files (outputs.output_stamps)
+    intact: bool  # the output is as the record left it (outputs.intact)
 
 
 def survey(content: Path, templates: Path, output: Path) -> Survey:
