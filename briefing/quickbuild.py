@@ -48,10 +48,10 @@ def quick_build(content: Path, output: Path, record: BuildRecord, inputs: dict[s
     `intact`: the output is as the record left it (outputs.intact)."""
     edited = changed(inputs, record.inputs)
     briefs = edited_briefs(content, edited) if edited is not None and len(edited) <= MAX_BRIEFS else None
-    if briefs is None:
+    if briefs is None or not intact:
         return None
     loaded = PageStore(output).load(record.token, list(briefs)) if briefs else None
-    if (briefs and loaded is None) or not intact:
+    if briefs and loaded is None:
         return None
     jobs = []
     converter = BodyConverter(loaded[0].names, autolink=loaded[0].autolink) if briefs else None
