@@ -9,13 +9,13 @@ server's rebuilds touch only what changed.
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from pathlib import Path
 from typing import Callable
 
 from .buildcache import BuildRecord, build_key, disk_cache, save_record, untouched
-from .collector import collector_paused
 from .loader import build_date, load_site
 from .memo import Memo
 from .outputs import complete, output_stamps
@@ -63,8 +63,15 @@ class Builder:
         self.memo.progress = self.progress = progress
 
     def build(self) -> BuildResult:
-        with collector_paused():
+        # A build makes many long-lived objects and few reference cycles: the collector's
+        # passes over them cost about a tenth of the time and free next to nothing.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
             return self.build_once()
+        finally:
+            if collecting:
+                gc.enable()
 
     def surveyed(self) -> Survey:
         take, self.take_survey = self.take_survey, None
