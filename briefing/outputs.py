@@ -39,9 +39,18 @@ def complete(stamps: bytes) -> bool:
 def intact(output: Path, files: tuple[str, ...], recorded: bytes, stamps: bytes) -> bool:
     """The output is as a build left it: the manifest lists exactly its `files`, and their `stamps` now are the
     `recorded` ones."""
-    if stamps != recorded or not complete(stamps):
-        return False
+    return stamps == recorded and complete(stamps) and read_manifest(output) == set(files)
+
+
+def read_manifest(output: Path) -> set[str]:
+    """The files the manifest lists (those that stay inside the output folder); none when it cannot be read."""
     try:
-        return set(files) == set(json.loads((output / MANIFEST).read_text("utf-8"))["files"])
+        names = json.loads((output / MANIFEST).read_text("utf-8"))["files"]
+        return {n for n in names if isinstance(n, str) and safe_relative(n)}
     except (OSError, ValueError, KeyError, TypeError):
-        return False
+        return set()
+
+
+def safe_relative(name: str) -> bool:
+    parts = name.split("/")
+    return bool(name) and not name.startswith("/") and ".." not in parts and "\\" not in name

@@ -13,7 +13,7 @@ import shutil
 import stat
 from pathlib import Path
 
-from .outputs import MANIFEST
+from .outputs import MANIFEST, read_manifest
 from .problems import ContentError, Problem
 from .records import record
 
@@ -49,19 +49,6 @@ def check_output_folder(output: Path, protected: list[tuple[Path, bool]]) -> lis
     elif output.is_dir() and any(output.iterdir()) and not (output / MANIFEST).is_file():
         problems.append(Problem(str(output), 0, f"output folder is not empty and has no {MANIFEST}, so Briefing did not make it; empty it or choose another --output"))
     return problems
-
-
-def read_manifest(output: Path) -> set[str]:
-    try:
-        names = json.loads((output / MANIFEST).read_text("utf-8"))["files"]
-        return {n for n in names if isinstance(n, str) and safe_relative(n)}
-    except (OSError, ValueError, KeyError, TypeError):
-        return set()
-
-
-def safe_relative(name: str) -> bool:
-    parts = name.split("/")
-    return bool(name) and not name.startswith("/") and ".." not in parts and "\\" not in name
 
 
 class Staging:
