@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 from pathlib import Path
 
+from .inputs import digest_bytes
 from .problems import Problems
 from .records import record
 
@@ -22,7 +22,7 @@ class FrontMatterSplit:
 
     def yaml_digest(self) -> bytes:
         """A digest of the front-matter's text: the same digest, the same fields."""
-        return hashlib.blake2b((self.yaml or "").encode(), digest_size=16).digest()
+        return digest_bytes((self.yaml or "").encode())
 
 
 def inside(path: Path, folder: Path) -> bool:
