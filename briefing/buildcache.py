@@ -31,8 +31,6 @@ ENGINE = Path(__file__).resolve().parent
 LIBRARIES = {"jinja2": "jinja2", "markdown": "markdown", "yaml": "pyyaml", "markupsafe": "markupsafe"}  # module -> distribution
 
 
-
-
 @record
 class BuildRecord:
     key: str  # the options, the build date, Briefing's code and library versions (build_key)

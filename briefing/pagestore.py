@@ -22,9 +22,9 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from .recordfile import cache_file
 from .markup import Names
 from .model import Page, anchors_and_citations, links_of
+from .recordfile import cache_file
 from .records import record
 from .render import Chrome
 

@@ -26,8 +26,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from . import recordfile, urls
-from . import parallel
+from . import parallel, recordfile, urls
 from .buildcache import engine_fingerprint
 from .markup import SITE, RenderedBody
 from .model import Company, Page, Site
