@@ -1,35 +1,31 @@
 """One build of the site, and a Builder that keeps what it can between builds.
 
-A build loads and checks everything, then renders each page straight to a
-staging folder, and moves the staged files into place only when every page
-rendered; any error leaves the output folder as it was. The Builder keeps its
-memo and its renderer (and so its memory of unchanged pages), so the preview
-server's rebuilds touch only what changed.
+A build runs the stages (settings -> documents -> model -> views -> render ->
+writer), renders each page straight to a staging folder, and moves the staged
+files into place only when every page rendered; any error leaves the output
+folder as it was. The speed machinery (incremental/) plugs in here: it hands
+the stages their `read` and `convert`, patches the last model after a text
+edit, picks the pages whose slice changed, and in a new process may bring the
+output up to date without loading the site at all.
 """
 
 from __future__ import annotations
 
 import gc
-import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-from .buildcache import BuildRecord, build_key, disk_cache, save_record, untouched
-from .loader import build_date, load_site
-from .memo import Memo
-from .outputs import complete, output_stamps
-from .pagestore import PageStore, Shared
+from .incremental import Incremental
+from .loader import build_date, load_documents
 from .parallel import Progress, WorkerLost
 from .problems import ContentError, Problem, Problems
-from .quickbuild import quick_build
-from .records import record
-from .render import Renderer
-from .survey import Survey, survey
+from .render import render_pages, site_files
+from .views import LISTED, declare_pages
 from .writer import Staging, WriteReport, check_output_folder
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class BuildOptions:
     content: Path
     templates: Path
@@ -39,7 +35,7 @@ class BuildOptions:
     strict: bool = False
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class BuildResult:
     ok: bool
     errors: tuple[Problem, ...]
@@ -53,14 +49,11 @@ class BuildResult:
 
 
 class Builder:
-    def __init__(self, options: BuildOptions, progress: Progress | None = None, take_survey: Callable[[], Survey] | None = None):
-        """`take_survey`: the survey of options' folders (survey.start_survey), for the first build."""
+    def __init__(self, options: BuildOptions, progress: Progress | None = None):
         self.options = options
-        self.take_survey = take_survey
-        self.renderer = Renderer(options.templates)
+        self.progress = progress
+        self.cache = Incremental(options.content, options.templates, options.output, progress)
         self.committed: set[str] | None = None  # the output files of this builder's last build
-        self.memo = Memo(disk_cache())
-        self.memo.progress = self.progress = progress
 
     def build(self) -> BuildResult:
         # A build makes many long-lived objects and few reference cycles: the collector's
@@ -73,69 +66,51 @@ class Builder:
             if collecting:
                 gc.enable()
 
-    def surveyed(self) -> Survey:
-        take, self.take_survey = self.take_survey, None
-        options = self.options
-        return take() if take is not None else survey(options.content, options.templates, options.output)
-
     def build_once(self) -> BuildResult:
         started = time.perf_counter()
         options = self.options
-        self.memo.hits = 0
         problems = Problems()
-        found = self.surveyed() if self.memo.last is None else None  # a fresh builder: the last build's record may show little or nothing changed
         try:
             refused = check_output_folder(options.output, [(options.content, False), (options.templates, False), (Path.cwd(), True)])
             if refused:
                 raise ContentError(refused)
-            key = recorded = None
-            if found is not None:
-                key = build_key(repr((options, build_date())))
-                record, inputs = found.record, found.inputs
-                if record and record.key == key:
-                    quick = quick_build(options.content, options.output, record, inputs, found.intact, self.renderer)
-                    if quick is not None:
-                        seconds = time.perf_counter() - started
-                        return BuildResult(True, (), record.warnings, quick.pages, quick.rendered, quick.reused, quick.report, seconds, record.base_path)
-                recorded = untouched(record, found.outputs)  # pages whose inputs are unchanged need no rendering
-            try:
-                site = load_site(options.content, problems, options.base_url, options.drafts, memo=self.memo)
-            finally:
-                self.memo.save()  # what was parsed and converted holds even when the site has errors
+            date = build_date()
+            quick = self.cache.start(repr((options, date)))
+            if quick is not None:
+                record = quick.record
+                return BuildResult(True, (), record.warnings, record.pages, quick.rendered, quick.reused, quick.report, time.perf_counter() - started, record.base_path)
+            settings, documents = load_documents(options.content, problems, options.base_url, self.cache.memo.read)
+            site = self.cache.site(documents, settings, date, options.drafts, problems)
+            problems.raise_errors()
+            pages = declare_pages(site, problems)
+            problems.raise_errors()
             if options.strict and problems.warnings:
                 raise ContentError([])
+            todo, kept = self.cache.to_render(pages)
             staging = Staging(options.output)
-            store = PageStore(options.output).writer() if key is not None else None
             try:
-                sizes = self.renderer.render(site, staging.put, self.progress, recorded, store and store.keep)
+                sizes = render_pages(todo, self.cache.renderer, staging.put, self.progress, self.cache.compiled)
+                for name, data in site_files(settings, options.templates).items():
+                    staging.put(name, [data])
+                    sizes[name] = len(data)
             except BaseException:
                 staging.discard()
-                if store is not None:
-                    store.close()
                 raise
-            names = set(sizes)
+            sizes.update(kept)
             try:
-                report = staging.commit(names, self.committed)
+                report = staging.commit(set(sizes), self.committed)
             except ContentError:
-                self.renderer.forget()
+                self.cache.forget()
                 self.committed = None
-                if store is not None:
-                    store.close()
                 raise
-            self.committed = names
+            self.committed = set(sizes)
+            page_count = sum(page.kind in LISTED for page in pages)
+            self.cache.built(site, pages, page_count, sizes, problems.warnings)
         except ContentError as exc:
             errors = sorted(set(problems.errors) | set(exc.problems))
             return BuildResult(False, tuple(errors), tuple(problems.warnings), seconds=time.perf_counter() - started)
         except WorkerLost as exc:
             lost = Problem(str(options.output), 0, f"{exc}; it may have been killed for lack of memory: build again, or with fewer other programs running")
             return BuildResult(False, (lost,), tuple(problems.warnings), seconds=time.perf_counter() - started)
-        if key is not None:
-            token = os.urandom(8).hex()
-            store.finish(token, Shared(self.renderer.last.chrome, self.memo.names, self.memo.autolink), {company.slug for company in site.companies})
-            files = tuple(sizes)
-            stamps = output_stamps(options.output, files)
-            if complete(stamps):  # else a file is gone already: the next build looks at every page again
-                prints = {name: bytes.fromhex(fingerprint) for name, fingerprint in self.renderer.fingerprints.items()}
-                save_record(options.output, BuildRecord(key, inputs, files, stamps, prints, len(site.pages), site.settings.base_path, tuple(problems.warnings), token))
         seconds = time.perf_counter() - started
-        return BuildResult(True, (), tuple(problems.warnings), len(site.pages), self.renderer.rendered, self.memo.hits, report, seconds, site.settings.base_path)
+        return BuildResult(True, (), tuple(problems.warnings), page_count, len(todo), self.cache.memo.hits, report, seconds, settings.base_path)

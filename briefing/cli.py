@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from .builder import Builder, BuildOptions, BuildResult
+from .problems import ContentError, Problem, Problems
 from .progress import terminal_progress
-from .survey import start_survey
-
-if TYPE_CHECKING:
-    from .builder import BuildOptions, BuildResult
-    from .problems import Problem
 
 PROGRESS = terminal_progress()
 
@@ -44,24 +39,24 @@ def base_url_override(args: argparse.Namespace) -> str | None:
 
 def check(args: argparse.Namespace) -> int:
     from .loader import load_site
-    from .problems import ContentError, Problems
+    from .views import LISTED, declare_pages
 
     problems = Problems()
     try:
         site = load_site(args.content, problems, base_url_override(args), args.drafts)
+        pages = declare_pages(site, problems)
+        problems.raise_errors()
     except ContentError:
         print_problems(problems.errors + problems.warnings)
         print(f"{len(problems.errors)} error(s), {len(problems.warnings)} warning(s)", file=sys.stderr)
         return 1
     print_problems(problems.warnings)
     warnings = len(problems.warnings)
-    print(f"checked {len(site.companies)} briefs, {len(site.sources)} sources, {len(site.pages)} pages: no errors, {warnings} warning(s)")
+    print(f"checked {len(site.companies)} briefs, {len(site.sources)} sources, {sum(page.kind in LISTED for page in pages)} pages: no errors, {warnings} warning(s)")
     return 1 if args.strict and warnings else 0
 
 
 def options_from(args: argparse.Namespace) -> BuildOptions:
-    from .builder import BuildOptions
-
     return BuildOptions(args.content, args.templates, args.output, base_url_override(args), args.drafts, args.strict)
 
 
@@ -79,10 +74,7 @@ def report_build(result: BuildResult, output: Path) -> None:
 
 
 def build(args: argparse.Namespace) -> int:
-    take_survey = start_survey(args.content, args.templates, args.output)  # on another core, while the libraries load
-    from .builder import Builder
-
-    result = Builder(options_from(args), PROGRESS, take_survey).build()
+    result = Builder(options_from(args), PROGRESS).build()
     report_build(result, args.output)
     return 0 if result.ok else 1
 
@@ -90,7 +82,6 @@ def build(args: argparse.Namespace) -> int:
 def serve(args: argparse.Namespace) -> int:
     from .serve import serve as run_server
 
-    gc.enable()  # it runs for hours, a build after each edit: their garbage must be collected (entry turned it off)
     return run_server(options_from(args), args.host, args.port, report_build, PROGRESS)
 
 
@@ -106,18 +97,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:
-    """`main` as a program, which ends right after: the objects the libraries and the build make are not worth
-    collecting (the collector's passes over them cost a new process 20 ms after a one-brief edit, 0.5 s
-    after a full build of 10,000 briefs), and the process ends at once instead of freeing them one by one
-    (another 10 to 80 ms). Nothing is left to do at exit: every file is closed and every helper process joined."""
-    gc.disable()
-    code = main()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            pass  # a closed pipe: nothing more can be said there
-    os._exit(code)
+    sys.exit(main())
 
 
 if __name__ == "__main__":

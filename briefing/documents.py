@@ -1,6 +1,8 @@
 """Documents: every content file read, parsed and checked on its own.
 
 Nothing here looks across files; cross-references are the site model's job.
+The caller may hand `read_documents` its own `read` (how a cache plugs in);
+by default every brief is parsed, on every core when there are many.
 """
 
 from __future__ import annotations
@@ -8,19 +10,18 @@ from __future__ import annotations
 import datetime
 import os
 import re
-from dataclasses import field
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, TypeVar
 
 from . import fields
 from .fields import Field, FieldReader, PartialDate
-from .memo import Memo
-from .problems import Problems, did_you_mean
-from .records import record
+from .files import UnclosedFrontMatter, read_text, split_front_matter, unreadable
+from .parallel import Progress, counter, parallel_map
+from .problems import Problem, Problems, did_you_mean
 from .settings import Settings
 from .slugs import is_brief_slug, slugify
-from .sourcefiles import UnclosedFrontMatter, read_text, split_front_matter
 from .yamlsafe import YamlResult, load_yaml
-
 
 RELATION_TYPES = ("partner", "manufacturing", "supplier", "investor", "subsidiary", "competitor")
 CONFIDENCE = ("rumor", "reported", "confirmed")
@@ -55,6 +56,27 @@ SOURCE_SCHEMA = {
 }
 PAGE_SCHEMA = {"title": Field(fields.text, default="")}
 
+T = TypeVar("T")
+Parse = Callable[[str, "bytes | None", Problems], T]  # (path, its bytes if already read, problems) -> parsed file
+# (kind of file, paths, what else parsing depends on, parse, problems) -> each file parsed, its problems reported
+Read = Callable[[str, list[str], tuple, Parse, Problems], list[T]]
+
+
+def read_each(kind: str, paths: list[str], inputs: tuple, parse: Parse, problems: Problems, progress: Progress | None = None) -> list[T]:
+    """Every file parsed, on every core when there are many; `kind` and `inputs` only matter to a cache."""
+    results = parallel_map(lambda path: parsed_alone(parse, path, None), paths, counter(progress, "reading", len(paths)))
+    values = []
+    for value, own in results:
+        problems.extend(own)
+        values.append(value)
+    return values
+
+
+def parsed_alone(parse: Parse, path: str, data: bytes | None) -> tuple[object, tuple[Problem, ...]]:
+    """A file parsed with problems of its own, so that they can travel with it between processes."""
+    own = Problems()
+    return parse(path, data, own), tuple(own.items)
+
 
 def brief_schema(taxonomies: tuple[str, ...]) -> dict[str, Field]:
     schema = {
@@ -75,7 +97,7 @@ def brief_schema(taxonomies: tuple[str, ...]) -> dict[str, Field]:
     return schema
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Ref:
     """A value that names something in another file, with the line that names it."""
 
@@ -83,7 +105,7 @@ class Ref:
     line: int
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class RelationEntry:
     to: Ref
     type: str
@@ -94,7 +116,7 @@ class RelationEntry:
     horizon: str
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class EventEntry:
     date: PartialDate
     title: str
@@ -102,13 +124,13 @@ class EventEntry:
     confidence: str
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Person:
     name: str
     role: str
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Markdown:
     """A Markdown body and the file line its first line sits on."""
 
@@ -117,7 +139,7 @@ class Markdown:
     first_line: int
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Brief:
     slug: str
     path: Path
@@ -138,7 +160,7 @@ class Brief:
     front_matter: bytes  # a digest of its text: a new process after an edit that kept it reads no YAML (quickbuild)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Source:
     id: str
     path: Path
@@ -149,7 +171,7 @@ class Source:
     url: str
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class TextPage:
     """index.md or a term description: an optional title and a Markdown body."""
 
@@ -159,7 +181,7 @@ class TextPage:
     body: Markdown
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Documents:
     briefs: tuple[Brief, ...]
     sources: tuple[Source, ...]
@@ -172,16 +194,15 @@ class Documents:
     sources_file_failed: bool = False
 
 
-def read_documents(content: Path, settings: Settings, problems: Problems, memo: Memo | None = None) -> Documents:
+def read_documents(content: Path, settings: Settings, problems: Problems, read: Read = read_each) -> Documents:
     companies = content / "companies"
     if not companies.is_dir():
         problems.error(companies, 0, "is missing; create it and put one <slug>.md brief per company in it")
     schema = brief_schema(settings.taxonomies)
-    memo = memo or Memo()
-    paths = memo.listing(companies, problems, lambda own: markdown_files(companies, own, "brief"))
-    parsed = memo.read_all("briefs", paths, settings.taxonomies, content, problems, lambda path, data, own: read_brief(Path(path), content, schema, settings, own, data))
-    read = {path.rpartition(os.sep)[2][:-3]: brief for path, brief in zip(paths, parsed)}  # markdown_files joined them with os.sep
-    briefs = tuple(brief for brief in read.values() if brief is not None)
+    paths = markdown_files(companies, problems, "brief")
+    parsed = read("briefs", paths, settings.taxonomies, lambda path, data, own: read_brief(Path(path), content, schema, settings, own, data), problems)
+    by_slug = {path.rpartition(os.sep)[2][:-3]: brief for path, brief in zip(paths, parsed)}  # markdown_files joined them with os.sep
+    briefs = tuple(brief for brief in by_slug.values() if brief is not None)
     index_path = content / "index.md"
     index = read_text_page(index_path, content, problems) if index_path.is_file() else None
     term_pages = {
@@ -195,12 +216,12 @@ def read_documents(content: Path, settings: Settings, problems: Problems, memo: 
     check_unknown_folders(content, settings, problems)
     sources_path = content / "sources.yml"
     sources, unreadable_sources, sources_file_failed = (
-        memo.read_all("sources", [str(sources_path)], (), content, problems, lambda path, data, own: read_sources(content, own, data))[0]
+        read("sources", [str(sources_path)], (), lambda path, data, own: read_sources(content, own, data), problems)[0]
         if sources_path.is_file() else ((), frozenset(), False)
     )
     return Documents(
         briefs, sources, index, term_pages,
-        unreadable_briefs=frozenset(slug for slug, brief in read.items() if brief is None),
+        unreadable_briefs=frozenset(slug for slug, brief in by_slug.items() if brief is None),
         unreadable_sources=unreadable_sources,
         sources_file_failed=sources_file_failed,
     )
@@ -213,10 +234,12 @@ def markdown_files(folder: Path, problems: Problems, what: str) -> list[str]:
     found = []
     base = os.fspath(folder)
     with os.scandir(folder) as entries:  # scandir knows file types without a stat each
-        named = sorted((entry.name, entry.is_file()) for entry in entries if not entry.name.startswith("."))
-    for name, is_file in named:
+        named = sorted((entry.name, kind_of(entry)) for entry in entries if not entry.name.startswith("."))
+    for name, kind in named:
         stem, dot, suffix = name.rpartition(".")
-        if not is_file or (dot + suffix) != ".md":
+        if isinstance(kind, OSError):
+            problems.error(folder / name, 0, unreadable(kind))
+        elif not kind or (dot + suffix) != ".md":
             problems.error(folder / name, 0, f"is not a {what}: put only <slug>.md files in {folder.name}/")
         elif not is_brief_slug(stem):
             suggestion = slugify(stem) or "name"
@@ -224,6 +247,14 @@ def markdown_files(folder: Path, problems: Problems, what: str) -> list[str]:
         else:
             found.append(os.path.join(base, name))
     return found
+
+
+def kind_of(entry: os.DirEntry) -> bool | OSError:
+    """Whether a folder entry is a file (following links), or why that cannot be known (a link that loops)."""
+    try:
+        return entry.is_file()
+    except OSError as exc:
+        return exc
 
 
 def check_unknown_folders(content: Path, settings: Settings, problems: Problems) -> None:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from .problems import Problems, did_you_mean
-from .records import record
 from .yamlsafe import Plain, YamlResult
 
 TRUE = frozenset({"true", "True", "TRUE"})
@@ -26,7 +26,7 @@ class Invalid(Exception):
     """A value that does not fit its field; the message says what would."""
 
 
-@record(order=True)
+@dataclass(frozen=True, slots=True, order=True)
 class PartialDate:
     """YYYY, YYYY-MM or YYYY-MM-DD, shown as written, sorted by what it gives."""
 
@@ -41,7 +41,7 @@ class PartialDate:
         return self.text
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Field:
     parse: Callable[["FieldReader", object, tuple], object]
     required: bool = False

@@ -6,12 +6,11 @@ import datetime
 import os
 from pathlib import Path
 
-from .documents import read_documents
-from .memo import LastBuild, Memo
-from .model import Site, build_site, with_new_bodies
-from .problems import ContentError, Problems
-from .settings import load_settings
-from .sourcefiles import forget_folders
+from .documents import Documents, Read, read_documents, read_each
+from .files import forget_folders
+from .model import Convert, Site, build_site, convert_each
+from .problems import Problems
+from .settings import Settings, load_settings
 
 
 def build_date() -> datetime.date:
@@ -22,8 +21,8 @@ def build_date() -> datetime.date:
     return datetime.date.today()
 
 
-def load_site(content: Path, problems: Problems, base_url: str | None = None, drafts: bool = False, today: datetime.date | None = None, memo: Memo | None = None) -> Site:
-    """The resolved site; raises ContentError with every error found, after all stages that can run."""
+def load_documents(content: Path, problems: Problems, base_url: str | None = None, read: Read = read_each) -> tuple[Settings, Documents]:
+    """The settings and every document; raises ContentError when the settings cannot be read."""
     forget_folders()
     if not content.is_dir():
         problems.error(content, 0, "content folder not found; pass --content DIR or create content/")
@@ -31,21 +30,13 @@ def load_site(content: Path, problems: Problems, base_url: str | None = None, dr
     settings = load_settings(content, problems, base_url)
     if settings is None:
         problems.raise_errors()
-    documents = read_documents(content, settings, problems, memo)
-    date = today or build_date()
-    site = None
-    if memo is not None and memo.last is not None and not problems.errors:
-        site = with_new_bodies(memo.last, documents, settings, date, drafts, memo, problems)
-    if site is None:
-        first = len(problems.items)
-        site = build_site(documents, settings, problems, date, drafts, memo)
-        model_problems = tuple(problems.items[first:])
-    else:
-        model_problems = memo.last.problems
+    return settings, read_documents(content, settings, problems, read)
+
+
+def load_site(content: Path, problems: Problems, base_url: str | None = None, drafts: bool = False, today: datetime.date | None = None,
+              read: Read = read_each, convert: Convert = convert_each) -> Site:
+    """The resolved site; raises ContentError with every error found, after all stages that can run."""
+    settings, documents = load_documents(content, problems, base_url, read)
+    site = build_site(documents, settings, problems, today or build_date(), drafts, convert)
     problems.raise_errors()
-    if memo is not None:
-        memo.last = LastBuild(documents, site, drafts, model_problems)
     return site
-
-
-__all__ = ["ContentError", "load_site"]

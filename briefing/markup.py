@@ -9,21 +9,19 @@ reported: content is never trusted to carry markup.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import re
-import sys
 import xml.etree.ElementTree as etree
 import zlib
-from dataclasses import field
+from dataclasses import dataclass, field
 
 import markdown
+from markdown.extensions.fenced_code import FencedCodeExtension
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
-from .records import record
 from .slugs import slugify
 
 SITE = "@site/"
@@ -38,14 +36,14 @@ WORD = re.compile(r"\w+")
 NUMBERED_CITE = re.compile(r'<sup class="cite"><a href="#source-([^"]+)">\?</a></sup>')
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Heading:
     level: int
     text: str
     anchor: str
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class WikiLink:
     target: str
     anchor: str
@@ -53,19 +51,19 @@ class WikiLink:
     line: int
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Citation:
     source_id: str
     line: int
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class UnsafeLink:
     address: str
     line: int
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class RenderedBody:
     packed_html: bytes  # see pack_html
     headings: tuple[Heading, ...]
@@ -85,30 +83,12 @@ def pack_html(html: str) -> bytes:
     return zlib.compress(html.encode("utf-8"), 1)
 
 
-def without_pygments(module: str):
-    """Import `module` as if Pygments were not installed. Python-Markdown's fenced_code imports its codehilite,
-    which imports Pygments when it can, and Pygments imports importlib.metadata: 20 ms of every new process
-    for a highlighter Briefing does not turn on (without it, code blocks are the same plain <pre><code>)."""
-    blocked = "pygments" not in sys.modules
-    if blocked:
-        sys.modules["pygments"] = None  # an import of it raises ImportError, which codehilite expects
-    try:
-        return importlib.import_module(module)
-    finally:
-        if blocked and sys.modules.get("pygments", False) is None:
-            del sys.modules["pygments"]
-
-
-FencedCodeExtension = without_pygments("markdown.extensions.fenced_code").FencedCodeExtension
-
-
 def markdown_extensions() -> list:
-    """Python-Markdown's extensions, before Briefing's own. Instances: by name, Python-Markdown would look
-    them up among every installed package's entry points, which costs a new process 20 ms."""
+    """Python-Markdown's extensions, before Briefing's own."""
     return [TableExtension(), FencedCodeExtension(), SaneListExtension()]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Names:
     """Company names for autolinking and wikilink labels, indexed by first word."""
 

@@ -1,7 +1,10 @@
-"""The site model: every page, relation, inverse, term, backlink and citation resolved.
+"""The site model: every relation, inverse, term, backlink and citation resolved.
 
-`build_site` runs in named stages over the checked documents and returns one
-immutable `Site`. Rendering is a plain walk over `Site.pages`.
+`build_site` runs in named steps over the checked documents and returns one
+immutable `Site`. What a company's own page alone shows (its converted body
+and its backlinks) is kept apart from what every page may show of it, in
+`Site.texts`: an edit to a brief's text then leaves every `Company` as it was.
+The caller may hand `build_site` its own `convert` (how a cache plugs in).
 """
 
 from __future__ import annotations
@@ -9,20 +12,18 @@ from __future__ import annotations
 import dataclasses
 import datetime
 from collections import defaultdict
-from dataclasses import field
-from itertools import compress
-from operator import attrgetter, is_not
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from . import urls
 from .documents import RELATION_TYPES, Brief, Documents, Source, TextPage
 from .fields import PartialDate
 from .markup import BodyConverter, Names, RenderedBody
-from .memo import LastBuild, Memo
+from .parallel import Progress, counter, parallel_map
 from .problems import Problems, did_you_mean
-from .records import record
 from .settings import Settings
-from .slugs import slugify
+from .slugs import MAX_COMPONENT_BYTES, slugify, too_long
 
 # type -> (label on the `from` page, label on the `to` page): the content model's table.
 RELATION_LABELS = {
@@ -36,7 +37,7 @@ RELATION_LABELS = {
 LABEL_ORDER = tuple(dict.fromkeys(label for t in RELATION_TYPES for label in RELATION_LABELS[t]))
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class CompanyRef:
     slug: str
     title: str
@@ -44,7 +45,7 @@ class CompanyRef:
     url: str
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class SourceRef:
     id: str
     title: str
@@ -52,7 +53,7 @@ class SourceRef:
     url: str  # the source's entry on /sources/
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Edge:
     """One relation as one company's page shows it."""
 
@@ -67,13 +68,13 @@ class Edge:
     horizon: str
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class RelationGroup:
     label: str
     edges: tuple[Edge, ...]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class TermRef:
     taxonomy: str
     name: str
@@ -81,7 +82,7 @@ class TermRef:
     url: str
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Event:
     date: PartialDate
     title: str
@@ -90,22 +91,22 @@ class Event:
     confidence: str
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Referrer:
     title: str
     url: str
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Company:
+    """A company as every page may show it."""
+
     ref: CompanyRef
-    brief: Brief
-    body: RenderedBody
+    brief: Brief  # its front-matter: `body` is None (see CompanyText)
     relations: tuple[RelationGroup, ...]
     terms: tuple[tuple[str, tuple[TermRef, ...]], ...]  # (taxonomy, terms) in site order
     events: tuple[Event, ...]
     cited: tuple[SourceRef, ...]  # body citations, numbered in this order
-    referenced_by: tuple[Referrer, ...]
     stale: bool
 
     @property
@@ -124,14 +125,22 @@ class Company:
         return sum(len(g.edges) for g in self.relations)
 
 
-@record
+@dataclass(frozen=True, slots=True)
+class CompanyText:
+    """What only a company's own page shows: its converted body and the pages that link to it."""
+
+    body: RenderedBody
+    referenced_by: tuple[Referrer, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Term:
     ref: TermRef
     description: RenderedBody | None
     members: tuple[CompanyRef, ...]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Taxonomy:
     name: str
     title: str
@@ -139,7 +148,7 @@ class Taxonomy:
     terms: tuple[Term, ...]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Claim:
     """Something a brief says on the strength of a source."""
 
@@ -149,30 +158,20 @@ class Claim:
     url: str
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class SourceEntry:
     ref: SourceRef
     source: Source
     claims: tuple[Claim, ...]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Home:
     title: str
     intro: RenderedBody | None
 
 
-@record
-class Page:
-    """One output page: its URL, its kind (the template) and what it shows."""
-
-    url: str
-    kind: str
-    title: str
-    item: object = None
-
-
-@record
+@dataclass(frozen=True, slots=True)
 class Site:
     settings: Settings
     build_date: datetime.date
@@ -181,7 +180,7 @@ class Site:
     taxonomies: tuple[Taxonomy, ...]
     events: tuple[Event, ...]  # newest first
     sources: tuple[SourceEntry, ...]
-    pages: tuple[Page, ...] = field(default=())
+    texts: dict[str, CompanyText] = field(hash=False)  # by slug
 
     def company(self, slug: str) -> Company:
         return next(c for c in self.companies if c.slug == slug)
@@ -198,7 +197,18 @@ def sort_key(text: str) -> tuple[str, str]:
     return (text.casefold(), text)
 
 
-def build_site(documents: Documents, settings: Settings, problems: Problems, build_date: datetime.date, drafts: bool = False, memo: Memo | None = None) -> Site:
+Convert = Callable[[Names, bool, dict[str, tuple[str, int]]], dict[str, RenderedBody]]  # (names, autolink, slug -> (text, first line))
+
+
+def convert_each(names: Names, autolink: bool, bodies: dict[str, tuple[str, int]], progress: Progress | None = None) -> dict[str, RenderedBody]:
+    """Every body converted, on every core when there are many."""
+    converter = BodyConverter(names, autolink=autolink)
+    slugs = list(bodies)
+    converted = parallel_map(lambda slug: converter.convert(*bodies[slug], slug), slugs, counter(progress, "converting", len(slugs)))
+    return dict(zip(slugs, converted))
+
+
+def build_site(documents: Documents, settings: Settings, problems: Problems, build_date: datetime.date, drafts: bool = False, convert: Convert = convert_each) -> Site:
     """Resolve the documents into a Site, reporting every broken reference into `problems`."""
     briefs = {b.slug: b for b in sorted(documents.briefs, key=lambda b: b.slug) if drafts or not b.draft}
     skipped_drafts = {b.slug for b in documents.briefs if b.draft and not drafts}
@@ -207,7 +217,7 @@ def build_site(documents: Documents, settings: Settings, problems: Problems, bui
     source_refs = {s.id: SourceRef(s.id, s.title, s.publisher, urls.source(s.id)) for s in documents.sources}
     resolver = Resolver(refs, skipped_drafts, source_refs, problems, documents)
 
-    bodies = convert_bodies(briefs, settings, memo or Memo())
+    bodies = convert(company_names(briefs), settings.autolink, {slug: (b.body.text, b.body.first_line) for slug, b in briefs.items()})
     page_converter = BodyConverter(Names.build({}, {slug: r.title for slug, r in refs.items()}), autolink=False)
     home = convert_page(documents.index, page_converter)
     descriptions = {
@@ -232,17 +242,16 @@ def build_site(documents: Documents, settings: Settings, problems: Problems, bui
     companies = tuple(
         Company(
             ref=refs[slug],
-            brief=brief,
-            body=bodies[slug],
+            brief=dataclasses.replace(brief, body=None),
             relations=group_edges(edges[slug]),
-            terms=tuple((t, tuple(terms[t][slugify(term.name)][0] for term in brief.terms[t] if slugify(term.name))) for t in settings.taxonomies),
+            terms=tuple((t, tuple(terms[t][term_slug][0] for term in brief.terms[t] if (term_slug := slugify(term.name)) in terms[t])) for t in settings.taxonomies),
             events=tuple(sorted(events_by_company[slug], key=event_order)),
             cited=tuple(source_refs[c.source_id] for c in bodies[slug].citations if c.source_id in source_refs),
-            referenced_by=in_order(backlinks[slug]),
             stale=is_stale(brief, settings, build_date),
         )
         for slug, brief in sorted(briefs.items(), key=lambda item: sort_key(item[1].title))
     )
+    texts = {slug: CompanyText(bodies[slug], in_order(backlinks[slug])) for slug in briefs}
     taxonomies = tuple(
         Taxonomy(
             name=t,
@@ -255,7 +264,7 @@ def build_site(documents: Documents, settings: Settings, problems: Problems, bui
         )
         for t in settings.taxonomies
     )
-    site = Site(
+    return Site(
         settings=settings,
         build_date=build_date,
         home=Home(documents.index.title if documents.index and documents.index.title else settings.title, home),
@@ -266,114 +275,24 @@ def build_site(documents: Documents, settings: Settings, problems: Problems, bui
             SourceEntry(source_refs[s.id], s, tuple(claims.get(s.id, ())))
             for s in sorted(sources.values(), key=lambda s: sort_key(s.title))
         ),
+        texts=texts,
     )
-    pages = declare_pages(site)
-    check_unique_urls(pages, problems)
-    return dataclasses.replace(site, pages=pages)
 
 
-def with_new_bodies(last: LastBuild, documents: Documents, settings: Settings, build_date: datetime.date, drafts: bool, memo: Memo, problems: Problems) -> Site | None:
-    """The last site with new brief bodies, when nothing else changed; None when a full build is needed.
-
-    Taken only when every changed brief kept its front-matter and its body kept
-    the same headings and citations. Links to other companies may change when
-    every new link is valid and no company gains its first or loses its last
-    referrer: then only the backlinks of the companies linked or unlinked
-    change, and every relation, term, claim and warning of the last build
-    still holds. The cost is that of the changed briefs alone.
-    """
-    site, before = last.site, last.documents
-    if (settings, build_date, drafts) != (site.settings, site.build_date, last.drafts):
-        return None
-    unchanged = ("sources", "index", "term_pages", "unreadable_briefs", "unreadable_sources", "sources_file_failed")
-    if any(getattr(documents, name) != getattr(before, name) for name in unchanged):
-        return None
-    # On a large site walks over every brief are most of the cost, so they run in C (map, compress, attrgetter).
-    if len(documents.briefs) != len(before.briefs) or memo.converter is None:
-        return None
-    companies = dict(zip(map(attrgetter("ref.slug"), site.companies), site.companies))
-    updated: dict[str, Company] = {}
-    relinked: list[tuple[Company, RenderedBody]] = []
-    for brief, previous in zip(*changed_pairs(documents.briefs, before.briefs)):
-        if dataclasses.replace(brief, body=previous.body) != previous:  # the slug too: the same briefs, in the same order
-            return None
-        company = companies.get(brief.slug)
-        if company is None:
-            continue  # a draft this build leaves out
-        body = memo.convert_one(brief.slug, brief.body.text, brief.body.first_line, (previous.body.text, previous.body.first_line))
-        if links_of(body) != links_of(company.body):
-            if not links_resolve(body, companies):
-                return None
-            relinked.append((company, body))
-        if anchors_and_citations(body) != anchors_and_citations(company.body):
-            return None
-        updated[brief.slug] = dataclasses.replace(company, brief=brief, body=body)
-    for slug, referenced_by in new_backlinks(relinked, companies).items():
-        if bool(referenced_by) != bool(companies[slug].referenced_by):
-            return None  # a "nothing links to this brief" warning comes or goes
-        updated[slug] = dataclasses.replace(updated.get(slug, companies[slug]), referenced_by=referenced_by)
-    problems.extend(last.problems)
-    if not updated:
-        return site
-    new_companies = {id(companies[slug]): company for slug, company in updated.items()}
-    new_pages = {id(page): dataclasses.replace(page, item=new_companies[id(page.item)]) for page in compress(site.pages, map(new_companies.__contains__, map(id, map(attrgetter("item"), site.pages))))}
-    return dataclasses.replace(site, companies=swapped(site.companies, new_companies), pages=swapped(site.pages, new_pages))
-
-
-def changed_pairs(new: tuple, old: tuple) -> tuple[list, list]:
-    """The items of two tuples of the same length that are not the same object, position by position."""
-    differs = list(map(is_not, new, old))
-    return list(compress(new, differs)), list(compress(old, differs))
-
-
-def swapped(items: tuple, replacements: dict[int, object]) -> tuple:
-    """`items` with each object whose id is a key of `replacements` swapped for its value."""
-    result = list(items)
-    for i in compress(range(len(result)), map(replacements.__contains__, map(id, result))):
-        result[i] = replacements[id(result[i])]
-    return tuple(result)
-
-
-def links_resolve(body: RenderedBody, companies: dict[str, Company]) -> bool:
-    """Every wikilink names a company of the site and, if it has one, an anchor of it (else a full build reports it)."""
-    for link in body.wikilinks:
-        target = companies.get(link.target)
-        if target is None or (link.anchor and link.anchor not in {h.anchor for h in target.body.headings}):
-            return False
-    return True
-
-
-def new_backlinks(relinked: list[tuple[Company, RenderedBody]], companies: dict[str, Company]) -> dict[str, tuple[Referrer, ...]]:
-    """slug -> its new referenced_by, for the companies that bodies now link to or no longer link to."""
-    changed: dict[str, set[Referrer]] = {}
-    for company, body in relinked:
-        referrer = Referrer(company.title, company.url)
-        before, after = (linked_companies(b) - {company.slug} for b in (company.body, body))
-        for target in before ^ after:
-            if target not in companies:
-                continue
-            referrers = changed.setdefault(target, set(companies[target].referenced_by))
-            related = any(edge.other.slug == company.slug for group in companies[target].relations for edge in group.edges)
-            if target in after:
-                referrers.add(referrer)
-            elif not related:  # a relation between the two keeps the backlink
-                referrers.discard(referrer)
-    return {slug: in_order(referrers) for slug, referrers in changed.items()}
+def links_of(body: RenderedBody) -> tuple:
+    """What the rest of the model reads of a body's links to other companies (their backlinks): its
+    wikilinks (with anchors) and autolinks."""
+    return tuple((w.target, w.anchor) for w in body.wikilinks), body.autolinks
 
 
 def anchors_and_citations(body: RenderedBody) -> tuple:
-    """What of a body the rest of the site depends on, links to other companies aside: its anchors,
-    citations and rejected links."""
+    """What else the rest of the model reads of a body: its anchors (other bodies link to them), its
+    citations (the sources page lists them) and its rejected links (errors)."""
     return (
         tuple(h.anchor for h in body.headings),
         tuple(c.source_id for c in body.citations),
         tuple(u.address for u in body.unsafe_links),
     )
-
-
-def links_of(body: RenderedBody) -> tuple:
-    """A body's links to other companies: its wikilinks (with anchors) and autolinks."""
-    return tuple((w.target, w.anchor) for w in body.wikilinks), body.autolinks
 
 
 def linked_companies(body: RenderedBody) -> set[str]:
@@ -383,11 +302,6 @@ def linked_companies(body: RenderedBody) -> set[str]:
 def in_order(referrers: set[Referrer]) -> tuple[Referrer, ...]:
     """A company's backlinks as its page lists them."""
     return tuple(sorted(referrers, key=lambda r: (sort_key(r.title), r.url)))
-
-
-def convert_bodies(briefs: dict[str, Brief], settings: Settings, memo: Memo) -> dict[str, RenderedBody]:
-    sources = {slug: (b.body.text, b.body.first_line) for slug, b in briefs.items()}
-    return memo.convert_all(company_names(briefs), settings.autolink, sources)
 
 
 def company_names(briefs: dict[str, Brief]) -> Names:
@@ -465,6 +379,10 @@ def collect_terms(briefs: dict[str, Brief], settings: Settings, problems: Proble
                 term_slug = slugify(term.name)
                 if not term_slug:
                     problems.error(brief.path, term.line, f"{taxonomy}: term '{term.name}' has no letters or digits to make a URL from; reword it")
+                    continue
+                if too_long(term_slug):
+                    size = len(term_slug.encode("utf-8", "surrogateescape"))
+                    problems.error(brief.path, term.line, f"{taxonomy}: term '{term.name[:40]}...' makes a URL part {size} bytes long; the limit is {MAX_COMPONENT_BYTES} bytes (UTF-8): shorten the term")
                     continue
                 known = terms[taxonomy].get(term_slug)
                 if known is None:
@@ -598,25 +516,3 @@ def warn_stale(briefs: dict[str, Brief], settings: Settings, build_date: datetim
         if is_stale(brief, settings, build_date):
             age = (build_date - brief.updated).days
             problems.warn(brief.path, brief.updated_line, f"stale: updated {brief.updated} is {age} days old (limit {settings.stale_after_days}); review the brief and set 'updated'")
-
-
-def declare_pages(site: Site) -> tuple[Page, ...]:
-    """Every page of the site, declared before any is rendered."""
-    pages = [
-        Page(urls.HOME, "home", site.home.title),
-        Page(urls.COMPANIES, "companies", "Companies"),
-        *(Page(c.url, "company", c.title, c) for c in site.companies),
-    ]
-    for taxonomy in site.taxonomies:
-        pages.append(Page(taxonomy.url, "taxonomy", taxonomy.title, taxonomy))
-        pages.extend(Page(t.ref.url, "term", t.ref.name, t) for t in taxonomy.terms)
-    pages += [Page(urls.TIMELINE, "timeline", "Timeline"), Page(urls.SOURCES, "sources", "Sources")]
-    return tuple(pages)
-
-
-def check_unique_urls(pages: tuple[Page, ...], problems: Problems) -> None:
-    seen: dict[str, Page] = {}
-    for page in pages:
-        if page.url in seen:
-            problems.error("site.yml", 0, f"two pages would be written to /{page.url}: {seen[page.url].kind} '{seen[page.url].title}' and {page.kind} '{page.title}'")
-        seen[page.url] = page

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import difflib
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
-
-from .records import record
 
 ERROR = "error"
 WARNING = "warning"
 
 
-@record(order=True)
+@dataclass(frozen=True, slots=True, order=True)
 class Problem:
     path: str
     line: int

@@ -2,8 +2,8 @@
 
 livereload only rebuilds while a browser is connected, reloads once per changed
 file and drops changes that come within seconds of a reload. So Briefing
-watches the sources itself (watch.py: inotify, or a fast poll), waits for a burst of
-saves to settle, rebuilds once, and tells every open page to reload. A failed
+watches the sources itself (watch.py), waits for a burst of saves to settle,
+rebuilds once, and tells every open page to reload. A failed
 rebuild keeps the last good site on disk and shows the errors over the page.
 """
 
@@ -29,7 +29,7 @@ from .builder import Builder, BuildOptions, BuildResult
 from .parallel import Progress
 from .problems import Problems
 from .settings import load_settings
-from .watch import watch
+from .watch import SourceWatcher
 
 SETTLE_SECONDS = 0.01
 SOFT_RELOAD = "briefing-soft-reload"
@@ -257,6 +257,7 @@ def serve(options: BuildOptions, host: str, port: int, report: Callable[[BuildRe
     builder = Builder(options, progress)
     state = PreviewState(options.output, "/")
     rebuilder = Rebuilder(builder, state, report)
+    watcher = SourceWatcher([options.content, options.templates], rebuilder.heard)  # an edit made from now on is seen
     result = rebuilder.build()
     if not result.ok:
         state.base_path = base_path_of(options)
@@ -266,11 +267,11 @@ def serve(options: BuildOptions, host: str, port: int, report: Callable[[BuildRe
     loop = ioloop.IOLoop.current()
     # Printed once the loop runs, so the address answers by the time anyone reads it.
     loop.add_callback(lambda: print(f"Serving on http://{host}:{port}{state.base_path} (Ctrl-C to stop)", flush=True))
-    watch([options.content, options.templates], rebuilder.heard)
     try:
         server.serve(port=port, host=host, root=str(options.output), restart_delay=0)
     except KeyboardInterrupt:
         pass
+    watcher.stop()
     print("Stopped.", flush=True)
     return 0
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import fields
 from .fields import Field, FieldReader
+from .files import read_text
 from .problems import Problems
-from .records import record
-from .slugs import is_brief_slug
-from .sourcefiles import read_text
+from .slugs import MAX_COMPONENT_BYTES, is_brief_slug, too_long
 from .yamlsafe import load_yaml
 
 DEFAULT_TAXONOMIES = ("partnerships", "positioning", "threats")
@@ -33,7 +33,9 @@ def taxonomy_list(reader: FieldReader, value: object, at: tuple) -> tuple[str, .
             reader.report(at + (index,), f"taxonomy '{name}' must be lowercase letters, digits and hyphens")
         elif name in RESERVED_PATHS:
             reader.report(at + (index,), f"taxonomy '{name}' would clash with the page /{name}/; choose another name")
-    return tuple(n for n in names if is_brief_slug(n) and n not in RESERVED_PATHS)
+        elif too_long(name):
+            reader.report(at + (index,), f"taxonomy '{name[:40]}...' is longer than {MAX_COMPONENT_BYTES} bytes, too long for a folder name; shorten it")
+    return tuple(n for n in names if is_brief_slug(n) and n not in RESERVED_PATHS and not too_long(n))
 
 
 def hostname(reader: FieldReader, value: object, at: tuple) -> str:
@@ -55,7 +57,7 @@ SCHEMA = {
 }
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Settings:
     title: str
     base_url: str  # always ends with '/'

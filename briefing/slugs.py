@@ -6,6 +6,7 @@ import functools
 import re
 import unicodedata
 
+MAX_COMPONENT_BYTES = 255  # the longest file name most file systems allow, fixed so every machine answers alike
 BRIEF_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _NOT_WORD = re.compile(r"[^\w]+|_+")
 
@@ -19,3 +20,8 @@ def slugify(text: str) -> str:
 
 def is_brief_slug(name: str) -> bool:
     return BRIEF_SLUG.fullmatch(name) is not None
+
+
+def too_long(slug: str) -> bool:
+    """Whether a slug is too long to be a folder name in the output (MAX_COMPONENT_BYTES of UTF-8)."""
+    return len(slug.encode("utf-8", "surrogateescape")) > MAX_COMPONENT_BYTES

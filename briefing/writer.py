@@ -11,13 +11,13 @@ import json
 import os
 import shutil
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 
-from .outputs import MANIFEST, read_manifest
 from .problems import ContentError, Problem
-from .records import record
 
 STAGING = ".briefing-staging"
+MANIFEST = ".briefing-manifest.json"  # every file a build wrote, so the next one removes only its own
 
 
 def current_umask() -> int:
@@ -29,7 +29,7 @@ def current_umask() -> int:
 UMASK = current_umask()
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class WriteReport:
     written: int
     unchanged: int
@@ -165,3 +165,17 @@ def remove_stale(names: set[str], output: Path) -> int:
             parent.rmdir()
             parent = parent.parent
     return removed
+
+
+def read_manifest(output: Path) -> set[str]:
+    """The files the manifest lists (those that stay inside the output folder); none when it cannot be read."""
+    try:
+        names = json.loads((output / MANIFEST).read_text("utf-8"))["files"]
+        return {n for n in names if isinstance(n, str) and safe_relative(n)}
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+
+
+def safe_relative(name: str) -> bool:
+    parts = name.split("/")
+    return bool(name) and not name.startswith("/") and ".." not in parts and "\\" not in name

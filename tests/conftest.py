@@ -3,7 +3,6 @@
 import shutil
 
 import pytest
-
 from helpers import REPO, VALID, load
 
 
@@ -26,7 +25,7 @@ def fixture_problems(fixture_loaded):
 @pytest.fixture(autouse=True)
 def own_build_cache(tmp_path, monkeypatch):
     """Builders in this process keep their .briefing-cache in the test's own folder, not the repository's."""
-    monkeypatch.setattr("briefing.recordfile.CACHE_FOLDER", tmp_path / ".briefing-cache")
+    monkeypatch.setattr("briefing.incremental.store.CACHE_FOLDER", tmp_path / ".briefing-cache")
 
 
 @pytest.fixture

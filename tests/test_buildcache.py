@@ -4,9 +4,10 @@ import os
 import re
 
 import pytest
-
-from briefing.recordfile import record_path
 from helpers import build_here, run_build
+
+from briefing.incremental.record import engine_fingerprint
+from briefing.incremental.store import Store
 
 
 def test_nothing_changed_renders_and_writes_nothing_but_still_warns(workspace):
@@ -24,7 +25,7 @@ def test_nothing_changed_renders_and_writes_nothing_but_still_warns(workspace):
     lambda root: (root / "content" / "positioning" / "luxury.md").rename(root / "content" / "positioning" / "luxury-cars.md"),
     lambda root: (root / "site" / "companies" / "nio" / "index.html").unlink(),
     lambda root: (root / "site" / "index.html").write_text("edited by hand"),
-    lambda root: record_path(root / "site").write_text("{not json"),
+    lambda root: Store(engine_fingerprint()).save_record(root / "site", b"{not marshal"),
 ])
 def test_any_change_builds_again_and_gives_a_fresh_build(workspace, change):
     build_here()
@@ -75,13 +76,10 @@ def test_a_new_process_renders_only_the_pages_an_edit_changes(workspace):
             assert (workspace / "site" / path.relative_to(workspace / "fresh")).read_bytes() == path.read_bytes()
 
 
-def test_library_versions_are_those_importlib_metadata_finds():
-    """Read from the dist-info folders' names beside the packages; where there is none, from importlib.metadata."""
+def test_the_engine_fingerprint_names_the_versions_importlib_metadata_finds():
     from importlib import metadata
 
-    from briefing.buildcache import LIBRARIES, installed_version
+    from briefing.incremental.record import LIBRARIES
 
-    for module, distribution in LIBRARIES.items():
-        assert installed_version(module, distribution) == metadata.version(distribution)
-    assert installed_version("json", "pyyaml") == metadata.version("pyyaml")  # the standard library has no dist-info folders
-    assert installed_version("json", "no-such-distribution") == "?"
+    for distribution in LIBRARIES:
+        assert f"{distribution}={metadata.version(distribution)}" in engine_fingerprint()

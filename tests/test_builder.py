@@ -18,7 +18,7 @@ def fresh_build(workspace: Path) -> dict[str, bytes]:
     output = workspace / "fresh"
     shutil.rmtree(output, ignore_errors=True)
     builder = Builder(BuildOptions(workspace / "content", workspace / "templates", output))
-    builder.memo.disk = None  # truly fresh: nothing parsed or converted by an earlier build
+    builder.cache.memo.store = None  # truly fresh: nothing parsed or converted by an earlier build
     result = builder.build()
     assert result.ok, result.errors
     return snapshot(output)
@@ -129,31 +129,34 @@ def test_a_new_citation_rerenders_the_site_wide_pages_too(workspace):
 def test_a_text_only_edit_keeps_every_other_company_record(workspace):
     builder = Builder(BuildOptions(workspace / "content", workspace / "templates", workspace / "site"))
     first = builder.build()
-    before = {c.slug: c for c in builder.memo.last.site.companies}
+    before = {c.slug: c for c in builder.cache.last.site.companies}
+    texts_before = dict(builder.cache.last.site.texts)
     edit(workspace / "content" / "companies" / "li-auto.md", "## ", "Only words.\n\n## ")
     second = builder.build()
     assert second.ok
     assert second.warnings == first.warnings and len(first.warnings) == 7  # the sample's stale briefs, still reported
-    after = {c.slug: c for c in builder.memo.last.site.companies}
-    assert [slug for slug in after if after[slug] is not before[slug]] == ["li-auto"]
+    after = {c.slug: c for c in builder.cache.last.site.companies}
+    texts = builder.cache.last.site.texts
+    assert [slug for slug in after if after[slug] is not before[slug]] == []  # every page but li-auto's shows the same objects
+    assert [slug for slug in texts if texts[slug] is not texts_before[slug]] == ["li-auto"]
     edit(workspace / "content" / "companies" / "li-auto.md", "Only words.", "Words and a new citation [@reuters-factory-talks].")
     assert builder.build().ok
-    rebuilt = {c.slug: c for c in builder.memo.last.site.companies}
+    rebuilt = {c.slug: c for c in builder.cache.last.site.companies}
     assert all(rebuilt[slug] is not after[slug] for slug in rebuilt)  # a new citation: the whole model again
 
 
 def fresh_model(workspace: Path):
     builder = Builder(BuildOptions(workspace / "content", workspace / "templates", workspace / "fresh"))
-    builder.memo.disk = None
+    builder.cache.memo.store = None
     result = builder.build()
-    return result, builder.memo.last.site if result.ok else None
+    return result, builder.cache.last.site if result.ok else None
 
 
 def test_link_edits_patch_the_model_into_exactly_what_a_full_build_makes(workspace):
     companies = workspace / "content" / "companies"
     builder = Builder(BuildOptions(workspace / "content", workspace / "templates", workspace / "site"))
     assert builder.build().ok
-    anchor = next(h.anchor for c in builder.memo.last.site.companies if c.slug == "xiaomi" for h in c.body.headings)
+    anchor = next(h.anchor for c in builder.cache.last.site.companies if c.slug == "xiaomi" for h in builder.cache.last.site.texts[c.slug].body.headings)
     steps = [
         ("A new line with [[jidu-auto]] in it.", 2),  # the page and the newly linked company's
         (f"Now [[xiaomi#{anchor}|a section of Xiaomi]] instead.", None),
@@ -166,17 +169,19 @@ def test_link_edits_patch_the_model_into_exactly_what_a_full_build_makes(workspa
     text = (companies / "li-auto.md").read_text("utf-8")
     for number, (line, expected) in enumerate(steps):
         (companies / "li-auto.md").write_text(text.replace("## ", f"{line}\n\n## ", 1), "utf-8")
-        before = {c.slug: c for c in builder.memo.last.site.companies}
+        before = {c.slug: c for c in builder.cache.last.site.companies}
+        texts_before = dict(builder.cache.last.site.texts)
         result = builder.build()
-        if number == 0:  # patched, not rebuilt: only the two companies involved are new records
-            after = builder.memo.last.site.companies
-            assert sorted(c.slug for c in after if c is not before[c.slug]) == ["jidu-auto", "li-auto"]
+        if number == 0:  # patched, not rebuilt: only the two companies involved have new texts
+            after = builder.cache.last.site
+            assert [c.slug for c in after.companies if c is not before[c.slug]] == []
+            assert sorted(slug for slug, text in after.texts.items() if text is not texts_before[slug]) == ["jidu-auto", "li-auto"]
         fresh, fresh_site = fresh_model(workspace)
         assert (result.ok, result.errors, result.warnings) == (fresh.ok, fresh.errors, fresh.warnings), number
         if expected == "error":
             assert not result.ok
             continue
-        assert builder.memo.last.site == fresh_site, number
+        assert builder.cache.last.site == fresh_site, number
         assert snapshot(workspace / "site") == {**snapshot(workspace / "fresh"), ".briefing-manifest.json": (workspace / "site" / ".briefing-manifest.json").read_bytes()}, number
         if expected is not None:
             assert result.rendered == expected, number
@@ -191,4 +196,4 @@ def test_a_link_that_gives_a_brief_its_first_referrer_takes_the_full_build_and_d
     edit(companies / "nio.md", "## ", "Nio now watches [[byd]].\n\n## ")
     second = builder.build()
     assert second.ok and not any("nothing links" in w.message for w in second.warnings if "byd.md" in w.path)
-    assert builder.memo.last.site == fresh_model(workspace)[1]
+    assert builder.cache.last.site == fresh_model(workspace)[1]

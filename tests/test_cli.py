@@ -3,7 +3,6 @@
 import os
 
 import pytest
-
 from helpers import REPO, VALID, brief, run_build, write_site
 
 EPOCH_2021_06_01 = "1622505600"
@@ -101,32 +100,3 @@ def test_unknown_command_is_a_usage_error(clean_site):
     assert result.returncode == 2
     assert "invalid choice: 'chekc'" in result.stderr
     assert "Traceback" not in result.stderr
-
-
-def test_the_program_collects_nothing_and_ends_at_once_after_saying_everything(monkeypatch, capsys):
-    """It neither collects nor frees what the build made; `main` alone, called by a script, returns."""
-    from briefing import cli
-
-    calls = []
-    monkeypatch.setattr(cli.gc, "disable", lambda: calls.append("collector off"))
-    monkeypatch.setattr(cli, "main", lambda: print("built") or 3)
-    monkeypatch.setattr(cli.os, "_exit", lambda code: calls.append((code, capsys.readouterr().out)))
-    cli.entry()
-    assert calls == ["collector off", (3, "built\n")]
-
-
-def test_serve_runs_with_the_collector_on(monkeypatch):
-    """A preview runs for hours, a build after each edit: its garbage is collected."""
-    import gc
-
-    import briefing.serve
-    from briefing import cli
-
-    seen = []
-    monkeypatch.setattr(briefing.serve, "serve", lambda *args: seen.append(gc.isenabled()) or 0)
-    gc.disable()
-    try:
-        assert cli.main(["serve"]) == 0
-    finally:
-        gc.enable()
-    assert seen == [True]

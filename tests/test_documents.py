@@ -2,12 +2,12 @@ import datetime
 from pathlib import Path
 
 import pytest
+from helpers import VALID, brief, write_site
 
 from briefing.documents import EventEntry, Person, Ref, RelationEntry, read_documents
 from briefing.fields import PartialDate
 from briefing.problems import Problems
 from briefing.settings import load_settings
-from helpers import VALID, brief, write_site
 
 
 def read(content: Path):

@@ -11,8 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-
-from helpers import FIXTURES, error_lines, run_build
+from helpers import FIXTURES, REPO, error_lines, run_build
 
 CASES = sorted(p for p in (FIXTURES / "invalid").iterdir() if p.is_dir())
 
@@ -61,3 +60,15 @@ def test_two_broken_files_report_both():
     case = FIXTURES / "invalid" / "two-broken-files"
     files = {line.split(":", 1)[0] for line in expected_lines(case)}
     assert files == {"content/companies/li-auto.md", "content/companies/nio.md"}
+
+
+@pytest.mark.parametrize("name", ["symlink-loop", "symlink-cycle", "term-too-long"])
+def test_a_build_reports_what_check_reports_and_writes_nothing(name, tmp_path):
+    """Names the file system cannot take, and links that never reach a file, are content errors for `build` too."""
+    case = FIXTURES / "invalid" / name
+    result = run_build("--content", str(case / "content"), "--templates", str(REPO / "templates"), "--output", str(tmp_path / "site"), cwd=tmp_path)
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.returncode == 1
+    printed = [line.split(": ", 1)[1] for line in error_lines(result.stderr)]
+    assert printed == [line.split(": ", 1)[1] for line in expected_lines(case)]
+    assert not (tmp_path / "site").exists()

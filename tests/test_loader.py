@@ -1,10 +1,10 @@
 import datetime
 
 import pytest
+from helpers import SITE_YML, TODAY, VALID, brief, write_site
 
 from briefing.loader import build_date, load_site
 from briefing.problems import ContentError, Problems
-from helpers import SITE_YML, TODAY, VALID, brief, write_site
 
 
 def test_loads_the_valid_fixture_with_warnings_only():

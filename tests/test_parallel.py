@@ -1,4 +1,4 @@
-"""parallel_map: same results as a loop, in order, errors arrive whole, small batches stay here."""
+"""parallel_map and the spawned pools: same results as a loop, in order, errors arrive whole, small batches stay here."""
 
 import multiprocessing
 import os
@@ -6,7 +6,15 @@ import time
 
 import pytest
 
-from briefing.parallel import MIN_ITEMS, FreshHelpers, WorkerLost, batched, parallel_map, worker_count
+from briefing.parallel import (
+    MIN_ITEMS,
+    WorkerLost,
+    batched,
+    bounded,
+    parallel_map,
+    spawned_pool,
+    worker_count,
+)
 from briefing.problems import ContentError, Problem
 
 multicore = pytest.mark.skipif(worker_count() < 2, reason="needs two cores")
@@ -28,25 +36,15 @@ def test_large_batches_are_shared_with_helper_processes_and_small_ones_stay_here
 
 
 @multicore
-def test_even_two_heavy_items_are_shared():
-    def heavy(_):
-        time.sleep(0.3)  # one item takes far longer than forking a worker
-        return os.getpid()
-
-    assert len(set(parallel_map(heavy, range(2), heavy=True))) == 2
-
-
-@multicore
-def test_an_error_in_this_process_stops_the_helpers_too():
-    def fail_in_parent(n):
-        if os.getpid() == parent:
+def test_an_error_in_a_worker_stops_the_others_too():
+    def fail_on_one(n):
+        if n == MIN_ITEMS:
             raise ValueError("boom")
         time.sleep(0.01)
         return n
 
-    parent = os.getpid()
     with pytest.raises(ValueError):
-        parallel_map(fail_in_parent, range(MIN_ITEMS * 2))
+        parallel_map(fail_on_one, range(MIN_ITEMS * 2))
     assert multiprocessing.active_children() == []
 
 
@@ -94,14 +92,18 @@ def chunks_of(numbers, size=3):
     return batched(iter(numbers), size)
 
 
-@multicore
-def test_fresh_helpers_return_each_chunk_in_order_from_processes_that_hold_nothing_of_this_one():
-    SEEN_BY_THIS_PROCESS.append(1)
-    helpers = FreshHelpers(square_each, chunks_of(range(12)), os.getpid, (), 1)
+def results_of(function, chunks, in_flight=2):
+    pool = spawned_pool(1, os.getpid, ())
     try:
-        results = list(helpers.results())
+        return list(bounded(pool, function, chunks, in_flight))
     finally:
-        helpers.close()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@multicore
+def test_spawned_helpers_return_each_chunk_in_order_from_processes_that_hold_nothing_of_this_one():
+    SEEN_BY_THIS_PROCESS.append(1)
+    results = results_of(square_each, chunks_of(range(12)))
     assert [n for _, _, squares in results for n in squares] == [n * n for n in range(12)]
     assert os.getpid() not in {pid for pid, _, _ in results}
     assert {seen for _, seen, _ in results} == {0}
@@ -109,13 +111,9 @@ def test_fresh_helpers_return_each_chunk_in_order_from_processes_that_hold_nothi
 
 
 @multicore
-def test_an_error_in_a_fresh_helper_arrives_with_its_problems_and_the_helpers_end():
-    helpers = FreshHelpers(square_each, chunks_of(range(30)), os.getpid, (), 1)
+def test_an_error_in_a_spawned_helper_arrives_with_its_problems_and_the_helpers_end():
     with pytest.raises(ContentError) as raised:
-        try:
-            list(helpers.results())
-        finally:
-            helpers.close()
+        results_of(square_each, chunks_of(range(30)))
     assert raised.value.problems == [Problem("templates/company.html", 4, "template error: 13")]
     assert multiprocessing.active_children() == []
 
@@ -126,12 +124,8 @@ def test_an_error_making_the_chunks_arrives_too():
         yield from range(5)
         raise ValueError("no more numbers")
 
-    helpers = FreshHelpers(square_each, batched(numbers(), 2), os.getpid, (), 1)
     with pytest.raises(ValueError, match="no more numbers"):
-        try:
-            list(helpers.results())
-        finally:
-            helpers.close()
+        results_of(square_each, batched(numbers(), 2))
 
 
 def test_batched_keeps_every_item_in_order():
@@ -144,13 +138,9 @@ def end_abruptly(chunk):
 
 
 @multicore
-def test_a_fresh_helper_that_dies_is_reported_as_lost():
-    helpers = FreshHelpers(end_abruptly, chunks_of(range(6)), os.getpid, (), 1)
+def test_a_spawned_helper_that_dies_is_reported_as_lost():
     with pytest.raises(WorkerLost):
-        try:
-            list(helpers.results())
-        finally:
-            helpers.close()
+        results_of(end_abruptly, chunks_of(range(6)))
 
 
 @multicore
@@ -163,5 +153,5 @@ def test_a_forked_helper_that_dies_is_reported_as_lost():
         time.sleep(0.01)
         return n
 
-    with pytest.raises(WorkerLost, match="exit code 3"):
+    with pytest.raises(WorkerLost, match="a worker process ended without its results"):
         parallel_map(die_in_helper, range(MIN_ITEMS * 2))

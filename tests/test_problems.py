@@ -3,7 +3,15 @@ from pathlib import Path
 
 import pytest
 
-from briefing.problems import ERROR, WARNING, ContentError, Problem, Problems, did_you_mean, display_path
+from briefing.problems import (
+    ERROR,
+    WARNING,
+    ContentError,
+    Problem,
+    Problems,
+    did_you_mean,
+    display_path,
+)
 
 
 def test_format_with_line():

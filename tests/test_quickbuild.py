@@ -1,37 +1,36 @@
 """A new process after an edit to a few briefs' bodies renders their pages without loading the site
-(quickbuild.py); any other change, or a cache it cannot trust, gets a full build. Either way the output is
+(incremental/quick.py); any other change, or a cache it cannot trust, gets a full build. Either way the output is
 what a fresh build writes."""
 
-import dataclasses
 import marshal
 import os
-import pickle
 import re
 import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from helpers import brief, run_build
+from helpers import build_here as build
 
 import briefing.builder
-from briefing import buildcache, inputs, recordfile, yamlsafe
-from briefing.pagestore import PageStore
-from helpers import REPO, brief, build_here as build, run_build
+from briefing import yamlsafe
+from briefing.incremental import stamps
+from briefing.incremental.record import engine_fingerprint, load_record
+from briefing.incremental.store import Store, cache_path
 
 
 @pytest.fixture
 def loads(monkeypatch):
     """How many builds loaded the site: none does on the quick path."""
     calls = []
-    real = briefing.builder.load_site
+    real = briefing.builder.load_documents
 
     def counted(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(briefing.builder, "load_site", counted)
+    monkeypatch.setattr(briefing.builder, "load_documents", counted)
     return calls
 
 
@@ -76,22 +75,6 @@ def test_an_edited_body_is_rendered_without_reading_yaml(workspace, loads, monke
     assert build().rendered == 1 and len(loads) == 1
 
 
-def test_a_new_process_after_a_body_edit_imports_no_yaml(workspace):
-    """PyYAML and the regular expressions it compiles cost a new process 20 ms."""
-    build()
-    edit(workspace / "content" / "companies" / "nio.md", "Nio is positioned", "Nio, edited, is positioned")
-    program = ("import os, runpy, sys\n"
-               "def end(code, end=os._exit):\n"
-               "    print('imported:', sorted(m for m in sys.modules if 'yaml' in m), flush=True)\n"
-               "    end(code)\n"
-               "os._exit = end\n"
-               f"sys.argv = ['build.py']\nrunpy.run_path({str(REPO / 'build.py')!r}, run_name='__main__')\n")
-    ran = subprocess.run([sys.executable, "-c", program], cwd=workspace, capture_output=True, text=True, timeout=60)
-    assert ran.returncode == 0, ran.stderr
-    assert "(1 rendered" in ran.stdout
-    assert "imported: ['briefing.yamlsafe']" in ran.stdout
-
-
 def test_nothing_changed_loads_nothing_and_a_later_build_loads_nothing_either(workspace, loads):
     build()
     again = build()
@@ -120,18 +103,23 @@ def test_anything_but_a_body_edit_builds_in_full(workspace, loads, change, rende
     assert_same_as_a_fresh_build(workspace)
 
 
+def store() -> Store:
+    return Store(engine_fingerprint())
+
+
+def rewrite_record(root: Path, **changes) -> None:
+    fields = marshal.loads(store().record(root / "site"))
+    store().save_record(root / "site", marshal.dumps({**fields, **changes}))
+
+
 @pytest.mark.parametrize("damage", [
-    pytest.param(lambda root: PageStore(root / "site").path.unlink(), id="store deleted"),
-    pytest.param(lambda root: PageStore(root / "site").path.write_bytes(b"not a database" * 100), id="store garbage"),
-    pytest.param(lambda root: recordfile.record_path(root / "site").write_bytes(b"\x00garbage"), id="record garbage"),
-    pytest.param(lambda root: recordfile.record_path(root / "site").write_bytes(marshal.dumps({
-        **marshal.loads(recordfile.record_path(root / "site").read_bytes()), "inputs": {"content/site.yml": 1}})), id="record of another shape"),
-    pytest.param(lambda root: recordfile.record_path(root / "site").write_bytes(marshal.dumps({
-        **marshal.loads(recordfile.record_path(root / "site").read_bytes()), "prints": {"companies/nio/index.html": b"short"}})), id="record entries cut short"),
-    pytest.param(lambda root: recordfile.record_path(root / "site").write_bytes(marshal.dumps({
-        **marshal.loads(recordfile.record_path(root / "site").read_bytes()), "stamps": b"short"})), id="record stamps cut short"),
-    pytest.param(lambda root: recordfile.record_path(root / "site").write_bytes(marshal.dumps({
-        **marshal.loads(recordfile.record_path(root / "site").read_bytes()), "warnings": [("a.md", "2", "odd")]})), id="record warnings of another shape"),
+    pytest.param(lambda root: cache_path().unlink(), id="store deleted"),
+    pytest.param(lambda root: cache_path().write_bytes(b"not a database" * 100), id="store garbage"),
+    pytest.param(lambda root: store().save_record(root / "site", b"\x00garbage"), id="record garbage"),
+    pytest.param(lambda root: rewrite_record(root, inputs={"content/site.yml": 1}), id="record of another shape"),
+    pytest.param(lambda root: rewrite_record(root, outputs={"companies/nio/index.html": b"short"}), id="record entries cut short"),
+    pytest.param(lambda root: rewrite_record(root, key=5), id="record key of another kind"),
+    pytest.param(lambda root: rewrite_record(root, warnings=[("a.md", "2", "odd")]), id="record warnings of another shape"),
     pytest.param(lambda root: damage_row(root, "nio"), id="store row damaged"),
     pytest.param(lambda root: (root / "site" / "companies" / "xpeng" / "index.html").write_text("changed by hand"), id="output edited"),
     pytest.param(lambda root: (root / "site" / "sources" / "index.html").unlink(), id="output deleted"),
@@ -146,22 +134,20 @@ def test_a_cache_or_output_it_cannot_trust_gives_a_full_build(workspace, loads, 
 
 
 def damage_row(root: Path, slug: str) -> None:
-    path = PageStore(root / "site").path
-    with sqlite3.connect(path) as db:
+    with sqlite3.connect(cache_path()) as db:
         (data,) = db.execute("SELECT data FROM pages WHERE slug = ?", (slug,)).fetchone()
-        stored = pickle.loads(data)
-        db.execute("UPDATE pages SET data = ? WHERE slug = ?", (pickle.dumps(dataclasses.replace(stored, outline=b"\x80damaged")), slug))
+        db.execute("UPDATE pages SET data = ? WHERE slug = ?", (data[:len(data) // 2], slug))
     db.close()
 
 
 def test_a_store_saved_by_another_build_is_not_used(workspace, loads):
     build()
-    record = buildcache.load_record(workspace / "site")
-    shutil.copy(PageStore(workspace / "site").path, workspace / "store-then")
+    record = load_record(store(), workspace / "site")
+    shutil.copy(cache_path(), workspace / "store-then")
     edit(workspace / "content" / "companies" / "nio.md", "title: Nio", "title: Nio Inc")
-    build()  # a full build: new token, new rows
-    assert buildcache.load_record(workspace / "site").token != record.token
-    shutil.copy(workspace / "store-then", PageStore(workspace / "site").path)
+    build()  # a full build: new fingerprints, new rows
+    assert load_record(store(), workspace / "site").outputs != record.outputs
+    shutil.copy(workspace / "store-then", cache_path())
     edit(workspace / "content" / "companies" / "nio.md", "Nio is positioned", "Nio, edited, is positioned")
     assert build().ok and len(loads) == 3
     assert_same_as_a_fresh_build(workspace)
@@ -204,16 +190,16 @@ def test_a_file_changed_just_before_a_build_is_digested_again_next_time(tmp_path
     """Within a coarse clock's tick a second write could keep the stamp, so a recent stamp is not kept."""
     (tmp_path / "old.md").write_text("old")
     (tmp_path / "new.md").write_text("new")
-    monkeypatch.setattr(inputs, "TRUST_AFTER_NS", 0)
-    assert all(not entry.startswith(inputs.UNTRUSTED) for entry in inputs.Scan([tmp_path]).entries({}).values())
-    monkeypatch.setattr(inputs, "TRUST_AFTER_NS", 3600 * 10**9)
-    entries = inputs.Scan([tmp_path]).entries({})
-    assert [entry.startswith(inputs.UNTRUSTED) for entry in entries.values()] == [True, True]
-    assert inputs.changed(entries, entries) == set()
+    monkeypatch.setattr(stamps, "TRUST_AFTER_NS", 0)
+    assert all(not entry.startswith(stamps.MISSING) for entry in stamps.input_entries([tmp_path], {}).values())
+    monkeypatch.setattr(stamps, "TRUST_AFTER_NS", 3600 * 10**9)
+    entries = stamps.input_entries([tmp_path], {})
+    assert [entry.startswith(stamps.MISSING) for entry in entries.values()] == [True, True]
+    assert stamps.changed_files(entries, entries) == set()
     (tmp_path / "new.md").write_text("NEW")
-    assert inputs.changed(inputs.Scan([tmp_path]).entries(entries), entries) == {str(tmp_path / "new.md")}
+    assert stamps.changed_files(stamps.input_entries([tmp_path], entries), entries) == {str(tmp_path / "new.md")}
     (tmp_path / "newer.md").write_text("")
-    assert inputs.changed(inputs.Scan([tmp_path]).entries(entries), entries) is None
+    assert stamps.changed_files(stamps.input_entries([tmp_path], entries), entries) is None
 
 
 def test_a_new_process_records_the_fingerprints_a_full_build_finds(workspace):

@@ -19,7 +19,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from helpers import REPO
 
 slow = pytest.mark.skipif(

@@ -2,21 +2,21 @@
 
 import datetime
 import multiprocessing
+import os
 import shutil
 import subprocess
 import sys
 
 import pytest
+from helpers import REPO, VALID, load
 
-from briefing.markup import RenderedBody, pack_html
-from briefing.model import Page
-from briefing.problems import ContentError, Problem
 from briefing import render as render_module
-from briefing import parallel
-from briefing.parallel import MIN_ITEMS, FreshHelpers, worker_count
-from briefing.render import PageContext, Renderer
-from briefing.writer import Staging
-from helpers import REPO, load, VALID
+from briefing.incremental.store import CompiledTemplates
+from briefing.markup import RenderedBody, pack_html
+from briefing.parallel import MIN_ITEMS, worker_count
+from briefing.problems import ContentError, Problem, Problems
+from briefing.render import PageContext, Renderer, render_pages, site_files
+from briefing.views import PageView, chrome_of, declare_pages
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def site():
 
 
 def context(site, url, absolute_links=False):
-    return PageContext(site.settings, Page(url, "x", "x"), absolute_links)
+    return PageContext(site.settings, PageView(url, "x", "x", "x.html", chrome_of(site), absolute_links=absolute_links))
 
 
 def test_links_are_relative_to_the_page(site):
@@ -52,35 +52,26 @@ def test_absolute_urls_use_base_url(site):
 def render(renderer: Renderer, site) -> dict[str, bytes]:
     """The files a render puts, by name."""
     files = {}
-    sizes = renderer.render(site, lambda name, chunks: files.__setitem__(name, b"".join(chunks)))
-    assert {name: len(data) for name, data in files.items()} == {name: sizes[name] for name in files}
+    sizes = render_pages(list(declare_pages(site, Problems())), renderer, lambda name, chunks: files.__setitem__(name, b"".join(chunks)))
+    assert {name: len(data) for name, data in files.items()} == sizes
     return files
 
 
 def test_every_page_and_site_file_is_rendered(site):
     files = render(Renderer(REPO / "templates"), site)
-    for page in site.pages:
-        assert (page.url + "index.html") in files
-    for name in ("feed.xml", "sitemap.xml", "robots.txt", "404.html", ".nojekyll", "static/style.css"):
+    assert set(files) == {page.output_file for page in declare_pages(site, Problems())}
+    for name in ("index.html", "companies/alpha-motors/index.html", "feed.xml", "sitemap.xml", "robots.txt", "404.html"):
         assert name in files
+    assert {".nojekyll", "static/style.css"} <= set(site_files(site.settings, REPO / "templates"))
 
 
 def test_a_page_rendered_in_many_pieces_is_the_page_rendered_whole(site, monkeypatch):
     whole = render(Renderer(REPO / "templates"), site)
     pieces = {}
     monkeypatch.setattr(render_module, "FRAGMENTS_PER_CHUNK", 3)
-    Renderer(REPO / "templates").render(site, pieces.__setitem__)
+    render_pages(list(declare_pages(site, Problems())), Renderer(REPO / "templates"), pieces.__setitem__)
     assert max(len(chunks) for chunks in pieces.values()) > 50
     assert {name: b"".join(chunks) for name, chunks in pieces.items()} == whole
-
-
-def test_an_unchanged_site_renders_nothing_the_second_time(site):
-    renderer = Renderer(REPO / "templates")
-    first = render(renderer, site)
-    assert renderer.rendered == len(site.pages) + 4
-    second = render(renderer, site)
-    assert renderer.rendered == 0
-    assert set(second) == {".nojekyll", *(name for name in first if name.startswith("static/"))}
 
 
 def test_a_template_error_names_the_template_and_line(site, tmp_path):
@@ -103,38 +94,39 @@ def large_site(tmp_path_factory):
     return load(out / "content", today=datetime.date(2026, 1, 1))[0]
 
 
-class CountedHelpers(FreshHelpers):
-    """FreshHelpers that count the pages their helpers rendered."""
+class PutFailingOn:
+    """A `put` (picklable, for helper processes) that writes files to a folder, notes which process wrote
+    them, and fails on one of them, as a full disk would."""
 
-    rendered = 0
+    def __init__(self, folder, failing=None):
+        self.folder, self.failing = folder, failing
 
-    def results(self):
-        for sizes in super().results():
-            CountedHelpers.rendered += len(sizes)
-            yield sizes
+    def __call__(self, name, chunks):
+        if name == self.failing:
+            raise ContentError([Problem(name, 0, "cannot write the site: no space left on device")])
+        path = self.folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"".join(chunks))
+        (self.folder.parent / f"{self.folder.name}-writers").mkdir(exist_ok=True)
+        (self.folder.parent / f"{self.folder.name}-writers" / str(os.getpid())).touch()
 
 
-def render_to(folder, site, templates=REPO / "templates", recorded=None):
-    renderer = Renderer(templates)
-    staging = Staging(folder)
-    sizes = renderer.render(site, staging.put, recorded=recorded)
-    staging.commit(set(sizes))
-    return renderer, {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+def render_to(folder, site, templates=REPO / "templates"):
+    pages = list(declare_pages(site, Problems()))
+    render_pages(pages, Renderer(templates), PutFailingOn(folder))
+    writers = {int(p.name) for p in (folder.parent / f"{folder.name}-writers").iterdir()}
+    return writers, {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
 
 
 @pytest.mark.skipif(worker_count() < 2, reason="needs two cores")
 def test_helper_processes_render_a_large_site_as_this_process_alone_does(large_site, tmp_path, monkeypatch):
-    monkeypatch.setattr(render_module, "FreshHelpers", CountedHelpers)
-    shared, shared_files = render_to(tmp_path / "shared", large_site, recorded={})
-    assert CountedHelpers.rendered > 0
-    assert shared.rendered == len(large_site.pages) + 4
-    monkeypatch.setattr(parallel, "worker_count", lambda: 1)
-    alone, alone_files = render_to(tmp_path / "alone", large_site, recorded={})
+    shared_writers, shared_files = render_to(tmp_path / "shared", large_site)
+    assert len(shared_writers - {os.getpid()}) >= 2  # helper processes, on every core
+    monkeypatch.setattr(render_module, "worker_count", lambda: 1)
+    alone_writers, alone_files = render_to(tmp_path / "alone", large_site)
+    assert alone_writers == {os.getpid()}
     assert shared_files == alone_files
-    assert shared.fingerprints == alone.fingerprints  # the same, whichever process pickled a page
-    recorded = {name: (fingerprint, len(shared_files[name])) for name, fingerprint in shared.fingerprints.items()}
-    again, _ = render_to(tmp_path / "again", large_site, recorded=recorded)
-    assert again.rendered == 0
+    assert len(shared_files) == len(declare_pages(large_site, Problems()))
 
 
 @pytest.mark.skipif(worker_count() < 2, reason="needs two cores")
@@ -150,44 +142,32 @@ def test_a_template_error_on_the_pages_helper_processes_share_names_the_template
     assert multiprocessing.active_children() == []
 
 
-class PutFailingOn:
-    """A `put` (picklable, for helper processes) that writes files to a folder and fails on one of them, as a full disk would."""
-
-    def __init__(self, folder, failing=None):
-        self.folder, self.failing = folder, failing
-
-    def __call__(self, name, chunks):
-        if name == self.failing:
-            raise ContentError([Problem(name, 0, "cannot write the site: no space left on device")])
-        path = self.folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b"".join(chunks))
-
-
-def test_after_a_render_that_failed_half_way_every_page_is_rendered_again(large_site, tmp_path):
-    renderer = Renderer(REPO / "templates")
-    with pytest.raises(ContentError):
-        renderer.render(large_site, PutFailingOn(tmp_path / "first", f"companies/company-{MIN_ITEMS:05d}/index.html"))
-    assert (tmp_path / "first" / "index.html").is_file()  # pages about the whole site were put before the failure
-    renderer.render(large_site, PutFailingOn(tmp_path / "second"))
-    assert renderer.rendered == len(large_site.pages) + 4
+def test_a_put_that_fails_half_way_stops_the_render_with_its_error(large_site, tmp_path):
+    pages = list(declare_pages(large_site, Problems()))
+    with pytest.raises(ContentError) as raised:
+        render_pages(pages, Renderer(REPO / "templates"), PutFailingOn(tmp_path / "first", f"companies/company-{MIN_ITEMS:05d}/index.html"))
+    assert "no space left on device" in raised.value.problems[0].message
+    assert multiprocessing.active_children() == []
 
 
 def test_compiled_templates_are_kept_for_the_next_process_and_a_damaged_or_unwritable_cache_only_costs_time(tmp_path):
     templates = REPO / "templates"
-    compiled = tmp_path / "compiled"
+    compiled = CompiledTemplates("engine", tmp_path / "cache.sqlite3")
     first = render_module.make_environment(templates, compiled).get_template("company.html")
-    assert len(list(compiled.glob("*.cache"))) == 1  # the layout it extends is loaded when a page renders
+    assert (tmp_path / "cache.sqlite3").is_file()
 
     def no_compiling(*args, **kwargs):
         raise AssertionError("compiled again")
 
-    later = render_module.make_environment(templates, compiled)
+    later = render_module.make_environment(templates, CompiledTemplates("engine", tmp_path / "cache.sqlite3"))
     later.compile = no_compiling
     assert later.get_template("company.html").render.__code__.co_code == first.render.__code__.co_code
-    for path in compiled.glob("*.cache"):
-        path.write_bytes(path.read_bytes()[:40] + b"damaged")
-    assert render_module.make_environment(templates, compiled).get_template("company.html")
+    other_engine = render_module.make_environment(templates, CompiledTemplates("another engine", tmp_path / "cache.sqlite3"))
+    other_engine.compile = no_compiling
+    with pytest.raises(AssertionError, match="compiled again"):
+        other_engine.get_template("company.html")
+    (tmp_path / "cache.sqlite3").write_bytes(b"SQLite format 3\x00" + b"damaged" * 1000)
+    assert render_module.make_environment(templates, CompiledTemplates("engine", tmp_path / "cache.sqlite3")).get_template("company.html")
     blocked = tmp_path / "a-file"
     blocked.write_text("")
-    assert render_module.make_environment(templates, blocked / "compiled").get_template("company.html")
+    assert render_module.make_environment(templates, CompiledTemplates("engine", blocked / "cache.sqlite3")).get_template("company.html")

@@ -4,9 +4,9 @@ import datetime
 import os
 
 import pytest
+from helpers import REPO, error_lines, load, run_build
 
 from briefing.model import RELATION_LABELS
-from helpers import REPO, error_lines, load, run_build
 
 CONTENT = REPO / "content"
 # The briefing was written in March 2021; a build then has nothing stale.

@@ -1,4 +1,4 @@
-"""The preview's watchers, each on a real event loop and real files: what they report, and when."""
+"""The preview's watcher, on a real event loop and real files: what it reports, and when."""
 
 import asyncio
 import os
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from briefing.watch import InotifyWatcher, PollingWatcher, watch
+from briefing.watch import SourceWatcher
 
-WATCHERS = [PollingWatcher, InotifyWatcher]
+WATCHERS = [SourceWatcher]
 
 
 def heard_after(make_watcher, folder: Path, *changes, quiet: float = 0.15) -> set[str]:
@@ -25,7 +25,6 @@ def heard_after(make_watcher, folder: Path, *changes, quiet: float = 0.15) -> se
 
     async def run():
         watcher = make_watcher([folder], report)
-        watcher.start()
         try:
             for change in changes:
                 await asyncio.sleep(0.05)
@@ -118,28 +117,9 @@ def test_edits_in_a_folder_made_while_watching_are_reported(make_watcher, tree):
     assert str(premium) in heard
 
 
-def test_inotify_falls_back_to_polling_when_the_watched_folder_goes_away(tree):
-    watchers = []
-
-    def make(folders, report):
-        watchers.append(InotifyWatcher(folders, report))
-        return watchers[0]
-
+def test_a_watched_folder_that_goes_away_is_watched_again_when_it_is_back(tree):
     brief = tree / "companies" / "byd.md"
-    heard = heard_after(make, tree, lambda: shutil.rmtree(tree), lambda: brief.parent.mkdir(parents=True), lambda: brief.write_text("back"))
-    assert isinstance(watchers[0].fallback, PollingWatcher)
-    assert str(brief) in heard
-
-
-def test_watch_uses_inotify_on_linux(tree):
-    async def started():
-        watcher = watch([tree], lambda paths: None)
-        watcher.stop()
-        return watcher
-
-    loop = asyncio.new_event_loop()
-    try:
-        watcher = loop.run_until_complete(started())
-    finally:
-        loop.close()
-    assert isinstance(watcher, InotifyWatcher if os.uname().sysname == "Linux" else PollingWatcher)
+    later = tree / "companies" / "later.md"
+    heard = heard_after(SourceWatcher, tree, lambda: shutil.rmtree(tree), lambda: brief.parent.mkdir(parents=True),
+                        lambda: brief.write_text("back"), lambda: time.sleep(0.2), lambda: later.write_text("later"))
+    assert {str(brief), str(later)} <= heard

@@ -1,28 +1,26 @@
-"""The disk cache: a new process finds what an earlier one parsed and converted, and a bad cache is only a miss."""
+"""The cache file: a new process finds what an earlier one parsed and converted, and a bad cache is only a miss."""
 
 import sqlite3
 from pathlib import Path
 
 import pytest
+from test_builder import fresh_build, snapshot
 
 from briefing.builder import Builder, BuildOptions
-from briefing.diskcache import DiskCache, pickled
+from briefing.incremental.memo import Memo
+from briefing.incremental.store import Store, cache_path, pickled
 from briefing.markup import Names
-from briefing.memo import Memo
-from briefing.pagestore import PageStore
 from briefing.problems import Problems
-
-from test_builder import fresh_build, snapshot
 
 
 def test_values_come_back_under_the_same_salt_only(tmp_path):
-    cache = DiskCache(tmp_path / "c.sqlite3", "engine 1")
+    cache = Store("engine 1", tmp_path / "c.sqlite3")
     key = cache.key("file", "a.md", b"bytes")
     cache.put_many({key: pickled(("value", []))})
     assert cache.get_many([key]) == {key: ("value", [])}
     assert cache.key("file", "a.md", b"other bytes") != key
     assert cache.key("file", "a.m", b"dbytes") != key  # parts are delimited
-    later = DiskCache(tmp_path / "c.sqlite3", "engine 2")
+    later = Store("engine 2", tmp_path / "c.sqlite3")
     assert later.get_many([later.key("file", "a.md", b"bytes")]) == {}
 
 
@@ -30,7 +28,7 @@ def test_values_come_back_under_the_same_salt_only(tmp_path):
 def test_a_damaged_cache_is_a_miss_and_is_replaced(tmp_path, damage):
     path = tmp_path / "c.sqlite3"
     path.write_bytes(damage)
-    cache = DiskCache(path, "engine")
+    cache = Store("engine", path)
     key = cache.key("x")
     assert cache.get_many([key]) == {}
     cache.put_many({key: pickled(1)})
@@ -42,18 +40,18 @@ def test_entries_no_longer_used_are_pruned_once_they_outnumber_the_used(tmp_path
     for n in range(3000):
         (tmp_path / f"{n}.md").write_text(f"version 1 of {n}")
         paths.append(str(tmp_path / f"{n}.md"))
-    memo = Memo(DiskCache(tmp_path / "c.sqlite3", "engine"))
-    memo.read_all("briefs", paths, (), tmp_path, Problems(), lambda path, data, own: data)
+    memo = Memo(Store("engine", tmp_path / "c.sqlite3"), tmp_path)
+    memo.read("briefs", paths, (), lambda path, data, own: data, Problems())
     memo.save()
     for path in paths[:1000]:
         Path(path).write_text(Path(path).read_text() + ", version 2")
-    later = Memo(DiskCache(tmp_path / "c.sqlite3", "engine"))
-    later.read_all("briefs", paths[:1000], (), tmp_path, Problems(), lambda path, data, own: data)
+    later = Memo(Store("engine", tmp_path / "c.sqlite3"), tmp_path)
+    later.read("briefs", paths[:1000], (), lambda path, data, own: data, Problems())
     later.save()  # 4,000 entries, 1,000 in use: the 3,000 others go
     with sqlite3.connect(tmp_path / "c.sqlite3") as db:
         assert db.execute("SELECT count(*) FROM entries").fetchone() == (1000,)
-    again = Memo(DiskCache(tmp_path / "c.sqlite3", "engine"))
-    again.read_all("briefs", paths[:1000], (), tmp_path, Problems(), lambda path, data, own: pytest.fail("read again"))
+    again = Memo(Store("engine", tmp_path / "c.sqlite3"), tmp_path)
+    again.read("briefs", paths[:1000], (), lambda path, data, own: pytest.fail("read again"), Problems())
 
 
 def test_a_new_memo_reads_and_converts_nothing_it_finds_in_the_cache(tmp_path):
@@ -71,21 +69,21 @@ def test_a_new_memo_reads_and_converts_nothing_it_finds_in_the_cache(tmp_path):
         return data.decode()
 
     names = Names.build({"nio": ("Nio",)}, {"nio": "Nio"})
-    first = Memo(DiskCache(tmp_path / "c.sqlite3", "engine"))
-    assert first.read_all("briefs", paths, (), tmp_path, Problems(), read) == ["text 0", "text 1", "text 2"]
-    body = first.convert_all(names, True, {"x": ("About Nio.", 5)})["x"]
+    first = Memo(Store("engine", tmp_path / "c.sqlite3"), tmp_path)
+    assert first.read("briefs", paths, (), read, Problems()) == ["text 0", "text 1", "text 2"]
+    body = first.convert(names, True, {"x": ("About Nio.", 5)})["x"]
     first.save()
 
     Path(paths[1]).write_text("text 1, edited")
-    second = Memo(DiskCache(tmp_path / "c.sqlite3", "engine"))
+    second = Memo(Store("engine", tmp_path / "c.sqlite3"), tmp_path)
     problems = Problems()
-    assert second.read_all("briefs", paths, (), tmp_path, problems, read) == ["text 0", "text 1, edited", "text 2"]
+    assert second.read("briefs", paths, (), read, problems) == ["text 0", "text 1, edited", "text 2"]
     assert calls == [*paths, paths[1]]
     assert len(problems.warnings) == 3
-    assert second.convert_all(names, True, {"x": ("About Nio.", 5)})["x"] == body
+    assert second.convert(names, True, {"x": ("About Nio.", 5)})["x"] == body
     assert second.hits == 3  # two files and the body
     renamed = Names.build({"nio": ("NIO Inc",)}, {"nio": "NIO Inc"})
-    assert second.convert_all(renamed, True, {"x": ("About Nio.", 5)})["x"].autolinks == ()
+    assert second.convert(renamed, True, {"x": ("About Nio.", 5)})["x"].autolinks == ()
 
 
 def new_process_build(workspace: Path):
@@ -98,7 +96,7 @@ def new_process_build(workspace: Path):
 def test_a_new_process_after_an_edit_converts_only_the_edited_brief_and_equals_a_fresh_build(workspace):
     briefs = len(list((workspace / "content" / "companies").glob("*.md")))
     new_process_build(workspace)
-    PageStore(workspace / "site").path.unlink()  # else the build takes the quick path, which loads no other brief
+    Store("any").write([("DELETE FROM pages", [()])])  # else the build takes the quick path, which loads no other brief
     nio = workspace / "content" / "companies" / "nio.md"
     nio.write_text(nio.read_text("utf-8").replace("## ", "A sentence added by hand.\n\n## ", 1), "utf-8")
     result = new_process_build(workspace)
@@ -110,7 +108,7 @@ def test_a_new_process_after_an_edit_converts_only_the_edited_brief_and_equals_a
 def test_a_damaged_cache_between_builds_changes_nothing_in_the_output(workspace):
     new_process_build(workspace)
     before = snapshot(workspace / "site")
-    for path in (workspace / ".briefing-cache").glob("*.sqlite3"):
+    for path in [cache_path()]:
         path.write_bytes(b"SQLite format 3\x00" + b"\x00" * 100 + b"garbage" * 1000)
     (workspace / "content" / "site.yml").write_text((workspace / "content" / "site.yml").read_text("utf-8") + "\n", "utf-8")
     assert new_process_build(workspace).reused == 0

@@ -2,8 +2,15 @@ from pathlib import Path
 
 import pytest
 
+from briefing.files import (
+    MAX_BYTES,
+    FrontMatterSplit,
+    UnclosedFrontMatter,
+    inside,
+    read_text,
+    split_front_matter,
+)
 from briefing.problems import Problems
-from briefing.sourcefiles import MAX_BYTES, FrontMatterSplit, UnclosedFrontMatter, inside, read_text, split_front_matter
 
 
 @pytest.fixture

@@ -1,0 +1,150 @@
+"""The speed machinery, behind one interface the builder calls: `Incremental`.
+
+The stages know nothing of it. It hands the documents and model stages a
+`read` and a `convert` that remember (memo.py), patches the last site after
+an edit to a brief's text instead of resolving the model again (patch.py),
+tells which declared pages show something new (fingerprints.py), and keeps
+in the cache file (store.py) what a new process can reuse: parsed files,
+converted bodies, compiled templates, the record of the last build
+(record.py) and the company pages the quick path renders from (quick.py).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from pathlib import Path
+
+from ..documents import Documents
+from ..model import Site, build_site
+from ..parallel import Progress
+from ..problems import Problem, Problems
+from ..render import Renderer
+from ..settings import Settings
+from ..views import PageView, views_showing_texts
+from .fingerprints import Fingerprints
+from .memo import Memo
+from .patch import LastBuild, with_new_texts
+from .quick import QuickResult, quick_build, stored_page
+from .record import BuildRecord, build_key, engine_fingerprint, load_record, save_record
+from .stamps import MISSING, STAMP, digest_of, input_entries, output_stamps, size_in
+from .store import CompiledTemplates, Store
+
+
+class Incremental:
+    """What a Builder keeps between its builds, and what a new process finds of the last one."""
+
+    def __init__(self, content: Path, templates: Path, output: Path, progress: Progress | None = None):
+        self.content, self.templates, self.output = content, templates, output
+        self.store = Store(engine_fingerprint())
+        self.memo = Memo(self.store, content)
+        self.memo.progress = progress
+        self.compiled = CompiledTemplates(engine_fingerprint())
+        self.last: LastBuild | None = None  # the documents and site of the last good build
+        self.prints: dict[str, bytes] = {}  # output file -> fingerprint, of the last build's files as they are on disk
+        self.sizes: dict[str, int] = {}
+        self.template_entries: dict[str, bytes] = {}
+        self.renderer: Renderer | None = None
+        self.fingerprints: Fingerprints | None = None
+        self.key = ""
+        self.inputs: dict[str, bytes] | None = None  # the first build's scan, for its record
+        self.pending: dict[str, bytes] = {}
+        self.new_process = True
+
+    def start(self, options_and_date: str) -> QuickResult | None:
+        """Before a build: look at the templates; in a new process, at the record of the last build, and
+        bring the output up to date without loading the site when only briefs' texts changed (None otherwise)."""
+        self.memo.hits = 0
+        self.prepare_templates()
+        if not self.new_process:
+            return None
+        self.new_process = False
+        self.key = build_key(options_and_date)
+        record = load_record(self.store, self.output)
+        self.inputs = input_entries([self.content, self.templates], record.inputs if record else {})
+        if record is None:
+            return None
+        if record.key == self.key:
+            quick = quick_build(self.content, self.output, self.store, record, self.inputs, self.renderer, self.fingerprints, self.memo.stored_names())
+            if quick is not None:
+                if quick.record != record:
+                    save_record(self.store, self.output, quick.record)
+                self.new_process = True  # the next build looks at the record again
+                return quick
+        stamps = output_stamps(self.output, record.outputs)
+        for name, entry in record.outputs.items():  # pages the output still holds as that build left them
+            if stamps[name] != MISSING and stamps[name] == entry[:STAMP.size] and entry[STAMP.size:]:
+                self.prints[name], self.sizes[name] = entry[STAMP.size:], size_in(stamps[name])
+        return None
+
+    def prepare_templates(self) -> None:
+        """A new renderer and new fingerprints when the templates changed (every page is then rendered again)."""
+        entries = input_entries([self.templates], self.template_entries)
+        digests = sorted((path, digest_of(entry)) for path, entry in entries.items())
+        self.template_entries = entries
+        salt = hashlib.blake2b(repr((engine_fingerprint(), digests)).encode("utf-8", "surrogateescape"), digest_size=32).digest()
+        if self.fingerprints is None or self.fingerprints.salt != salt:
+            self.renderer = Renderer(self.templates, self.compiled)
+            self.fingerprints = Fingerprints(salt)
+
+    def site(self, documents: Documents, settings: Settings, build_date: datetime.date, drafts: bool, problems: Problems) -> Site:
+        """The last site with new texts where that is all that changed (patch.py), else the site built anew."""
+        site = None
+        if self.last is not None and not problems.errors:
+            site = with_new_texts(self.last, documents, settings, build_date, drafts, self.memo, problems)
+        if site is None:
+            first = len(problems.items)
+            site = build_site(documents, settings, problems, build_date, drafts, self.memo.convert)
+            model_problems = tuple(problems.items[first:])
+        else:
+            model_problems = self.last.problems
+        self.memo.save()  # what was parsed and converted holds even when the site has errors
+        if not problems.errors:
+            self.last = LastBuild(documents, site, drafts, model_problems)
+        return site
+
+    def to_render(self, pages: tuple[PageView, ...]) -> tuple[list[PageView], dict[str, int]]:
+        """The pages whose fingerprint is not that of their file in the output, and the sizes of the others."""
+        self.pending = {}
+        todo, kept = [], {}
+        page_print, prints, sizes = self.fingerprints.page, self.prints, self.sizes
+        for page in pages:
+            name = page.output_file
+            fingerprint = self.pending[name] = page_print(page)
+            if prints.get(name) == fingerprint and name in sizes:
+                kept[name] = sizes[name]
+            else:
+                todo.append(page)
+        return todo, kept
+
+    def built(self, site: Site, pages: tuple[PageView, ...], page_count: int, sizes: dict[str, int], warnings: list[Problem]) -> None:
+        """After the output was written: remember what it now holds; after a new process's first build, record it."""
+        self.prints, self.sizes = self.pending, dict(sizes)
+        self.fingerprints.forget_unused()
+        if self.inputs is None:
+            return
+        inputs, self.inputs = self.inputs, None
+        stamps = output_stamps(self.output, sizes)
+        if MISSING in stamps.values():
+            return  # a file is gone already: the next build looks at every page again
+        outputs = {name: stamp + self.prints.get(name, b"") for name, stamp in stamps.items()}
+        save_record(self.store, self.output, BuildRecord(self.key, inputs, outputs, page_count, site.settings.base_path, tuple(warnings)))
+        self.store_pages(pages)
+
+    def store_pages(self, pages: tuple[PageView, ...]) -> None:
+        """The company pages for the quick path of a new process, those the store has with this fingerprint aside."""
+        shown = set(views_showing_texts())
+        stored = self.store.page_prints(self.output)
+        rows, slugs = [], set()
+        for page in pages:
+            if page.kind in shown:
+                slugs.add(page.item.slug)
+                fingerprint = self.prints[page.output_file]
+                if stored.get(page.item.slug) != fingerprint:
+                    rows.append((page.item.slug, fingerprint, stored_page(page)))
+        self.store.save_pages(self.output, rows, stored.keys() - slugs)
+
+    def forget(self) -> None:
+        """Render every page next time: what is on disk may not be what the last build put there."""
+        self.prints, self.sizes = {}, {}
+

@@ -1,0 +1,167 @@
+"""A build in a new process when nothing changed, or only the texts of a few briefs: without loading the site.
+
+Loading a large site's model takes seconds even from the cache. This path
+reads only the record of the last build, the briefs that changed and their
+stored pages, and takes the decision patch.with_new_texts takes in memory: a
+brief that kept the text of its front-matter (so no YAML is read) and whose
+body kept its links, anchors and citations changes only the pages whose view
+shows texts (views.views_showing_texts: its own page), and every other page,
+problem and warning of the last build holds. Anything else returns None, and
+the build runs in full.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..files import UnclosedFrontMatter, read_bytes, read_text, split_front_matter
+from ..markup import BodyConverter, Names
+from ..model import CompanyText, anchors_and_citations, links_of
+from ..problems import Problems
+from ..render import Renderer
+from ..views import PageView, views_showing_texts
+from ..writer import Staging, WriteReport, read_manifest
+from .fingerprints import Fingerprints
+from .record import BuildRecord
+from .stamps import (
+    MISSING,
+    STAMP,
+    changed_files,
+    digest_bytes,
+    digest_of,
+    output_stamps,
+)
+from .store import Store
+
+MAX_BRIEFS = 20  # a larger change (a search and replace) goes to the full build's workers
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPage:
+    """A company page as the quick path needs it: its declaration without its text, and what the rest of the
+    site reads of that text (model.links_of, model.anchors_and_citations)."""
+
+    page: PageView  # text=None
+    referenced_by: tuple
+    links: tuple
+    anchors: tuple
+
+
+@dataclass(frozen=True, slots=True)
+class QuickResult:
+    record: BuildRecord  # the record as it now stands
+    rendered: int
+    reused: int
+    report: WriteReport
+
+
+def stored_page(page: PageView) -> bytes:
+    text = page.text
+    return pickle.dumps(StoredPage(dataclasses.replace(page, text=None), text.referenced_by, links_of(text.body), anchors_and_citations(text.body)),
+                        protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def intact(output: Path, record: BuildRecord) -> bool:
+    """The output is as the record left it: every file there with its recorded stamp, and no other in the manifest."""
+    stamps = output_stamps(output, record.outputs)
+    return all(stamp != MISSING and record.outputs[name][:STAMP.size] == stamp for name, stamp in stamps.items()) \
+        and read_manifest(output) == set(record.outputs)
+
+
+def quick_build(content: Path, output: Path, store: Store, record: BuildRecord, inputs: dict[str, bytes], renderer: Renderer,
+                fingerprints: Fingerprints, names: tuple[Names, bool] | None) -> QuickResult | None:
+    """Bring the output up to date with `inputs` (the content and templates as scanned now) from `record` (the
+    last build's, with the same options, date and engine), or None when a full build is needed. `names`: the
+    company names and autolink setting the last build converted bodies with."""
+    if views_showing_texts() != ("company",):
+        return None  # a new kind of page shows texts: teach this path its pages first
+    edited = changed_files(inputs, record.inputs)
+    briefs = edited_briefs(content, edited) if edited is not None and len(edited) <= MAX_BRIEFS else None
+    if briefs is None or (briefs and names is None) or not intact(output, record):
+        return None
+    rows = store.pages(output, list(briefs))
+    converter = BodyConverter(*names) if briefs else None
+    pages = []
+    for slug, path in briefs.items():
+        page = edited_page(content, path, inputs[path], record, rows.get(slug), converter)
+        if page is None:
+            return None
+        pages.append(page)
+    report = WriteReport(0, len(record.outputs), 0)
+    if pages:
+        report, record = render_pages(pages, output, renderer, fingerprints, record, store, rows)
+    if pages or inputs != record.inputs:
+        record = dataclasses.replace(record, inputs=inputs)
+    return QuickResult(record, len(pages), len(inputs) - len(edited), report)
+
+
+def edited_briefs(content: Path, edited: set[str]) -> dict[str, str] | None:
+    """slug -> path of the edited files, when they are all briefs."""
+    briefs = {}
+    for path in edited:
+        folder, _, name = path.rpartition(os.sep)
+        if folder != str(content / "companies") or not name.endswith(".md"):
+            return None
+        briefs[name[:-3]] = path
+    return briefs
+
+
+def edited_page(content: Path, path: str, entry: bytes, record: BuildRecord, row: tuple[bytes, bytes] | None,
+                converter: BodyConverter) -> PageView | None:
+    """The page of an edited brief, when nothing but that page changes (see the module's docstring); else None."""
+    if row is None:
+        return None  # a draft the last build left out, or a store that lost it
+    fingerprint, data = row
+    stored = unpickled(data)
+    if stored is None or record.fingerprint(stored.page.output_file) != fingerprint:
+        return None
+    problems = Problems()
+    data = read_bytes(Path(path), content, problems)
+    if data is None or digest_bytes(data) != digest_of(entry):
+        return None  # unreadable, or changed again since the scan
+    text = read_text(Path(path), content, problems, data)
+    if text is None:
+        return None  # the full build reports why
+    try:
+        split = split_front_matter(text)
+    except UnclosedFrontMatter:
+        return None
+    company = stored.page.item
+    if split.yaml is None or split.yaml_digest() != company.brief.front_matter:
+        return None  # the same front-matter's text gives the same fields: no YAML is read
+    body = converter.convert(split.body, split.body_line, company.slug)
+    if links_of(body) != stored.links or anchors_and_citations(body) != stored.anchors:
+        return None
+    return dataclasses.replace(stored.page, text=CompanyText(body, stored.referenced_by))
+
+
+def unpickled(data: bytes) -> StoredPage | None:
+    try:
+        stored = pickle.loads(data)
+    except Exception:  # noqa: BLE001 - a damaged row is no row, whatever unpickling raised
+        return None
+    return stored if isinstance(stored, StoredPage) else None
+
+
+def render_pages(pages: list[PageView], output: Path, renderer: Renderer, fingerprints: Fingerprints, record: BuildRecord,
+                 store: Store, rows: dict[str, tuple[bytes, bytes]]) -> tuple[WriteReport, BuildRecord]:
+    """Render and write the pages; the record with their new stamps and fingerprints, which the store's rows get too."""
+    staging = Staging(output)
+    names = set(record.outputs)
+    prints = {page.output_file: fingerprints.page(page) for page in pages}
+    try:
+        for page in pages:
+            renderer.put(page, staging.put)
+        report = staging.commit(names, names)
+    except BaseException:
+        staging.discard()
+        raise
+    stamps = output_stamps(output, prints)  # MISSING if gone already: no match next time
+    outputs = {**record.outputs, **{name: stamps[name] + prints[name] for name in prints}}
+    store.save_pages(output, [(page.item.slug, prints[page.output_file], rows[page.item.slug][1]) for page in pages])
+    return report, dataclasses.replace(record, outputs=outputs)
+

@@ -1,0 +1,211 @@
+"""The one cache file, .briefing-cache/cache.sqlite3 in the working folder.
+
+It keeps what a build in a new process can reuse: parsed files and converted
+bodies (`entries`, keyed by a digest of everything they came from), the
+record of each output folder's last build (`builds`), each output folder's
+company pages as the quick path needs them (`pages`), and compiled templates
+(`templates`). Every key is salted with Briefing's code and library versions,
+so a stale entry is never found, only left behind. A cache that is missing,
+locked, damaged or unwritable costs time, never correctness: every failure
+reads as a miss, and a damaged file is deleted. Deleting the folder is always
+safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import sqlite3
+from pathlib import Path
+from typing import Iterable
+
+import jinja2
+
+CACHE_FOLDER = Path(".briefing-cache")
+FILE_NAME = "cache.sqlite3"
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS entries (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS builds (output TEXT PRIMARY KEY, record BLOB NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS pages (output TEXT, slug TEXT, fingerprint BLOB NOT NULL, data BLOB NOT NULL, PRIMARY KEY (output, slug)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS templates (key TEXT PRIMARY KEY, code BLOB NOT NULL) WITHOUT ROWID",
+)
+BATCH = 500  # keys per SELECT: SQLite limits the number of parameters of one statement
+
+
+def cache_path() -> Path:
+    return CACHE_FOLDER / FILE_NAME
+
+
+def pickled(value: object) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class Store:
+    def __init__(self, salt: str, path: Path | None = None):
+        self.path = path or cache_path()
+        self.salt = salt.encode()
+        self.db: sqlite3.Connection | None = None
+
+    def key(self, *parts: str | bytes) -> bytes:
+        """A digest of `parts` (each kept apart from the next) and of the salt."""
+        digest = hashlib.blake2b(self.salt, digest_size=20)
+        for part in parts:
+            data = part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part
+            digest.update(len(data).to_bytes(8, "little"))
+            digest.update(data)
+        return digest.digest()
+
+    def connect(self, create: bool) -> sqlite3.Connection | None:
+        """The open database; None when there is none (and `create` is false) or it cannot be opened."""
+        if self.db is None:
+            if not create and not self.path.is_file():
+                return None
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = sqlite3.connect(self.path, timeout=2, isolation_level=None)
+                self.db.execute("PRAGMA synchronous=OFF")  # a cache: losing the last write to a crash is harmless
+                for statement in SCHEMA:
+                    self.db.execute(statement)
+            except (OSError, sqlite3.Error):
+                self.failed()
+                return None
+        return self.db
+
+    def read(self, query: str, parameters: Iterable = ()) -> list[tuple]:
+        db = self.connect(create=False)
+        if db is None:
+            return []
+        try:
+            return db.execute(query, tuple(parameters)).fetchall()
+        except sqlite3.Error:
+            self.failed()
+            return []
+
+    def write(self, statements: list[tuple[str, Iterable]]) -> bool:
+        """Run each (statement, rows) in one transaction; whether it was written."""
+        db = self.connect(create=True)
+        if db is None:
+            return False
+        try:
+            with db:
+                db.execute("BEGIN")
+                for statement, rows in statements:
+                    db.executemany(statement, rows)
+            return True
+        except sqlite3.Error:
+            self.failed()
+            return False
+
+    def failed(self) -> None:
+        """Close the file, and delete it when SQLite finds it damaged (a lock or a full disk is left alone)."""
+        self.close()
+        try:
+            db = sqlite3.connect(self.path, timeout=2)
+            ok = db.execute("PRAGMA quick_check").fetchone() == ("ok",)
+            db.close()
+        except sqlite3.DatabaseError as exc:
+            ok = isinstance(exc, sqlite3.OperationalError)  # locked or unreadable: not ours to judge
+        if not ok:
+            self.path.unlink(missing_ok=True)
+            Path(f"{self.path}-journal").unlink(missing_ok=True)
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    # Parsed files and converted bodies.
+
+    def get_many(self, keys: Iterable[bytes]) -> dict[bytes, object]:
+        keys = list(keys)
+        found: dict[bytes, object] = {}
+        for start in range(0, len(keys), BATCH):
+            batch = keys[start:start + BATCH]
+            for key, value in self.read(f"SELECT key, value FROM entries WHERE key IN ({','.join('?' * len(batch))})", batch):
+                try:
+                    found[key] = pickle.loads(value)
+                except Exception:  # noqa: BLE001 - a damaged entry is a miss, whatever unpickling raised
+                    continue
+        return found
+
+    def put_many(self, items: dict[bytes, bytes]) -> None:
+        """Store pickled values."""
+        self.write([("INSERT OR REPLACE INTO entries VALUES (?, ?)", items.items())])
+
+    def copy_many(self, pairs: list[tuple[bytes, bytes]]) -> None:
+        """Store each entry (old key, new key) under its new key as well."""
+        self.write([("INSERT OR REPLACE INTO entries SELECT ?, value FROM entries WHERE key = ?", ((new, old) for old, new in pairs))])
+
+    def entry_count(self) -> int:
+        rows = self.read("SELECT count(*) FROM entries")
+        return rows[0][0] if rows else 0
+
+    def keep_only(self, used: set[bytes]) -> None:
+        """Drop every entry whose key is not in `used`."""
+        db = self.connect(create=False)
+        if db is None:
+            return
+        try:
+            with db:
+                db.execute("BEGIN")
+                db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key BLOB PRIMARY KEY) WITHOUT ROWID")
+                db.execute("DELETE FROM used")
+                db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((key,) for key in used))
+                db.execute("DELETE FROM entries WHERE key NOT IN (SELECT key FROM used)")
+        except sqlite3.Error:
+            self.failed()
+
+    # The record of an output folder's last build, and its company pages.
+
+    def record(self, output: Path) -> bytes | None:
+        rows = self.read("SELECT record FROM builds WHERE output = ?", (output_key(output),))
+        return rows[0][0] if rows else None
+
+    def save_record(self, output: Path, record: bytes) -> None:
+        self.write([("INSERT OR REPLACE INTO builds VALUES (?, ?)", [(output_key(output), record)])])
+
+    def pages(self, output: Path, slugs: list[str]) -> dict[str, tuple[bytes, bytes]]:
+        """slug -> (fingerprint, data) of the stored company pages among `slugs`."""
+        if not slugs:
+            return {}
+        rows = self.read(f"SELECT slug, fingerprint, data FROM pages WHERE output = ? AND slug IN ({','.join('?' * len(slugs))})", (output_key(output), *slugs))
+        return {slug: (fingerprint, data) for slug, fingerprint, data in rows}
+
+    def page_prints(self, output: Path) -> dict[str, bytes]:
+        return dict(self.read("SELECT slug, fingerprint FROM pages WHERE output = ?", (output_key(output),)))
+
+    def save_pages(self, output: Path, rows: list[tuple[str, bytes, bytes]], gone: Iterable[str] = ()) -> None:
+        """Store (slug, fingerprint, data) rows and forget the `gone` slugs."""
+        key = output_key(output)
+        self.write([
+            ("DELETE FROM pages WHERE output = ? AND slug = ?", ((key, slug) for slug in gone)),
+            ("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)", ((key, *row) for row in rows)),
+        ])
+
+
+def output_key(output: Path) -> str:
+    return str(output.resolve())
+
+
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Jinja2's compiled templates in the cache file: compiling them again costs a new process more than
+    rendering a page. It opens the file for each template, so it can be sent to helper processes."""
+
+    def __init__(self, salt: str, path: Path | None = None):
+        self.path = path or cache_path()
+        self.salt = hashlib.blake2b(salt.encode(), digest_size=10).hexdigest()
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        store = Store(self.salt, self.path)
+        rows = store.read("SELECT code FROM templates WHERE key = ?", (self.salt + bucket.key + bucket.checksum,))
+        store.close()
+        if rows:
+            try:
+                bucket.bytecode_from_string(rows[0][0])
+            except Exception:  # noqa: BLE001 - a damaged entry is a miss, whatever reading it raised
+                bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        store = Store(self.salt, self.path)
+        store.write([("INSERT OR REPLACE INTO templates VALUES (?, ?)", [(self.salt + bucket.key + bucket.checksum, bucket.bytecode_to_string())])])
+        store.close()

@@ -1,0 +1,156 @@
+"""What each page shows, declared once: its URL, its template and the exact slice of the model it sees.
+
+A `View` declares a kind of page; `declare_pages` turns the site model into
+one `PageView` per output file, before anything is rendered. A template sees
+`site` (the `Chrome` for a page about one item, the `WholeSite` for a page
+about all of it), `item` (what the page is about) and `text` (a company's
+body and backlinks, which only its own page shows), and nothing else of the
+model. The speed machinery derives everything from these slices: a page is
+rendered again only when its slice changed, and an edit to a brief's text
+touches only the pages whose view shows texts.
+
+Adding a page is one `View` here and one template.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from . import urls
+from .model import Company, CompanyText, Event, Home, Site, SourceEntry, Taxonomy
+from .problems import Problems
+from .settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    name: str
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Chrome:
+    """What every page shows besides its own item: the settings, the build date and the navigation."""
+
+    settings: Settings
+    build_date: datetime.date
+    taxonomies: tuple[NavItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PageRef:
+    """A page as the sitemap lists it."""
+
+    url: str
+    updated: datetime.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class WholeSite:
+    """What a page about the whole site shows: everything but the companies' texts."""
+
+    settings: Settings
+    build_date: datetime.date
+    home: Home
+    companies: tuple[Company, ...]
+    taxonomies: tuple[Taxonomy, ...]
+    events: tuple[Event, ...]
+    sources: tuple[SourceEntry, ...]
+    pages: tuple[PageRef, ...]  # every HTML page, for the sitemap
+
+    @property
+    def events_by_year(self) -> tuple[tuple[int, tuple[Event, ...]], ...]:
+        years: dict[int, list[Event]] = defaultdict(list)
+        for event in self.events:
+            years[event.date.year].append(event)
+        return tuple((year, tuple(events)) for year, events in years.items())
+
+
+@dataclass(frozen=True, slots=True)
+class PageView:
+    """One output file: where it goes, its template, and what it shows."""
+
+    url: str  # site-relative: '' is home, 'companies/nio/', 'feed.xml'
+    kind: str
+    title: str
+    template: str
+    site: Chrome | WholeSite
+    item: object = None
+    text: CompanyText | None = None
+    absolute_links: bool = False  # 404.html is served at any depth, so it links from the base path
+
+    @property
+    def output_file(self) -> str:
+        return urls.output_file(self.url)
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """A kind of page: its template and the pages it makes of a site, each (url, title, item)."""
+
+    kind: str
+    template: str
+    pages: Callable[[Site], Iterable[tuple[str, str, object]]]
+    whole_site: bool = False  # shows the WholeSite; else the Chrome and its item
+    shows_texts: bool = False  # shows its item's CompanyText (the item is a Company)
+    listed: bool = True  # an HTML page, listed in the sitemap
+    absolute_links: bool = False
+
+
+def single(url: str, title: str) -> Callable[[Site], list[tuple[str, str, object]]]:
+    return lambda site: [(url, title, None)]
+
+
+VIEWS = (
+    View("home", "home.html", lambda site: [(urls.HOME, site.home.title, None)], whole_site=True),
+    View("companies", "companies.html", single(urls.COMPANIES, "Companies"), whole_site=True),
+    View("company", "company.html", lambda site: [(c.url, c.title, c) for c in site.companies], shows_texts=True),
+    View("taxonomy", "taxonomy.html", lambda site: [(t.url, t.title, t) for t in site.taxonomies]),
+    View("term", "term.html", lambda site: [(term.ref.url, term.ref.name, term) for t in site.taxonomies for term in t.terms]),
+    View("timeline", "timeline.html", single(urls.TIMELINE, "Timeline"), whole_site=True),
+    View("sources", "sources.html", single(urls.SOURCES, "Sources"), whole_site=True),
+    View("feed.xml", "feed.xml", single("feed.xml", "feed.xml"), whole_site=True, listed=False),
+    View("sitemap.xml", "sitemap.xml", single("sitemap.xml", "sitemap.xml"), whole_site=True, listed=False),
+    View("robots.txt", "robots.txt", single("robots.txt", "robots.txt"), whole_site=True, listed=False),
+    View("404", "404.html", single("404.html", "Page not found"), listed=False, absolute_links=True),
+)
+
+LISTED = frozenset(view.kind for view in VIEWS if view.listed)
+
+
+def chrome_of(site: Site) -> Chrome:
+    return Chrome(site.settings, site.build_date, tuple(NavItem(t.name, t.title, t.url) for t in site.taxonomies))
+
+
+def declare_pages(site: Site, problems: Problems) -> tuple[PageView, ...]:
+    """Every output file of the site made from templates, declared before any is rendered; two pages with
+    one URL are an error."""
+    chrome = chrome_of(site)
+    made = [(view, url, title, item) for view in VIEWS for url, title, item in view.pages(site)]
+    listed = tuple(PageRef(url, item.brief.updated if isinstance(item, Company) else None) for view, url, _, item in made if view.listed)
+    whole = WholeSite(site.settings, site.build_date, site.home, site.companies, site.taxonomies, site.events, site.sources, listed)
+    pages = tuple(
+        PageView(url, view.kind, title, view.template, whole if view.whole_site else chrome, item,
+                 site.texts[item.slug] if view.shows_texts else None, view.absolute_links)
+        for view, url, title, item in made
+    )
+    check_unique_urls(pages, problems)
+    return pages
+
+
+def views_showing_texts() -> tuple[str, ...]:
+    """The kinds of page that show a company's text: the only pages an edit to a brief's text changes
+    (as long as the text keeps what other pages depend on: see incremental.patch)."""
+    return tuple(view.kind for view in VIEWS if view.shows_texts)
+
+
+def check_unique_urls(pages: tuple[PageView, ...], problems: Problems) -> None:
+    seen: dict[str, PageView] = {}
+    for page in pages:
+        if page.url in seen:
+            problems.error("site.yml", 0, f"two pages would be written to /{page.url}: {seen[page.url].kind} '{seen[page.url].title}' and {page.kind} '{page.title}'")
+        seen[page.url] = page
