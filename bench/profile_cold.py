@@ -21,11 +21,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "bench")]
 
-import briefing.recordfile  # noqa: E402
-import briefing.parallel  # noqa: E402
-from briefing.builder import Builder, BuildOptions  # noqa: E402
 from generate import generate  # noqa: E402
 from markdown_floor import convert  # noqa: E402
+
+import briefing.incremental.store  # noqa: E402
+import briefing.parallel  # noqa: E402
+import briefing.render  # noqa: E402
+from briefing.builder import Builder, BuildOptions  # noqa: E402
 
 # (part, what identifies its top-level calls in the profile)
 PARTS = (
@@ -33,7 +35,7 @@ PARTS = (
     ("YAML parsing (libyaml + node walk)", ("briefing/yamlsafe.py", "load_yaml")),
     ("front-matter checks", ("briefing/fields.py", "read")),
     ("site model, bodies aside (relations, terms, backlinks, claims)", ("briefing/model.py", "build_site")),
-    ("Jinja2 rendering", ("briefing/render.py", "render_job")),
+    ("Jinja2 rendering", ("briefing/render.py", "render")),
     ("writing files (staged, then moved into place)", ("briefing/writer.py", "put")),
 )
 
@@ -50,9 +52,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--briefs", type=int, default=1000)
     args = parser.parse_args()
-    briefing.parallel.worker_count = lambda: 1  # one core: the profile then sees every call
+    briefing.parallel.worker_count = briefing.render.worker_count = lambda: 1  # one core: the profile then sees every call
     with tempfile.TemporaryDirectory() as folder:
-        briefing.recordfile.CACHE_FOLDER = Path(folder) / "cache"  # cold: no cache from earlier runs
+        briefing.incremental.store.CACHE_FOLDER = Path(folder) / "cache"  # cold: no cache from earlier runs
         content = generate(args.briefs, Path(folder) / "corpus")
         builder = Builder(BuildOptions(content, REPO / "templates", Path(folder) / "site"))
         profile = cProfile.Profile()
@@ -68,7 +70,7 @@ def main() -> None:
 
     rows = [(part, spent(*where)) for part, where in PARTS]
     # The model stage calls the conversion: count it once, under conversion.
-    rows = [(part, seconds - spent("briefing/memo.py", "convert_all") if part.startswith("site model") else seconds) for part, seconds in rows]
+    rows = [(part, seconds - spent("briefing/incremental/memo.py", "convert") if part.startswith("site model") else seconds) for part, seconds in rows]
     lines = [
         "# Where a cold build's time goes (one core, profiled)",
         "",

@@ -20,8 +20,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "bench")]
 
-from briefing.builder import Builder, BuildOptions  # noqa: E402
 from generate import generate  # noqa: E402
+
+from briefing.builder import Builder, BuildOptions  # noqa: E402
 
 
 def timed_edits(builder: Builder, brief: Path, page: Path, edits: int, link_to: str) -> list[float]:

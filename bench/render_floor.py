@@ -21,31 +21,29 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, sys.argv[3] if len(sys.argv) > 3 else str(Path(__file__).resolve().parent.parent))
-from briefing.buildcache import disk_cache  # noqa: E402
+from briefing.incremental.memo import Memo  # noqa: E402
+from briefing.incremental.record import engine_fingerprint  # noqa: E402
+from briefing.incremental.store import Store  # noqa: E402
 from briefing.loader import load_site  # noqa: E402
-from briefing.memo import Memo  # noqa: E402
 from briefing.problems import Problems  # noqa: E402
-from briefing.render import Plan, Renderer, chrome_of, make_environment  # noqa: E402
+from briefing.render import Renderer  # noqa: E402
+from briefing.views import declare_pages  # noqa: E402
 
 JOBS: list = []
 RENDERER: Renderer | None = None
-SETTINGS = None
 
 
 def render(indexes: range) -> int:
-    return sum(len(chunk) for index in indexes for chunk in RENDERER.render_job(JOBS[index], SETTINGS))
+    return sum(len(chunk) for index in indexes for chunk in RENDERER.render(JOBS[index]))
 
 
 def main() -> None:
-    global RENDERER, SETTINGS
+    global RENDERER
     content, templates = Path(sys.argv[1]), Path(sys.argv[2])
-    site = load_site(content, Problems(), memo=Memo(disk_cache()))
+    memo = Memo(Store(engine_fingerprint()), content)
+    site = load_site(content, Problems(), read=memo.read, convert=memo.convert)
     RENDERER = Renderer(templates)
-    RENDERER.env = make_environment(templates)
-    SETTINGS = site.settings
-    chrome = chrome_of(site)
-    plan = Plan(site, None, chrome)
-    JOBS.extend(sorted(plan.candidates(site, chrome, plan.outline(site), True), key=lambda job: job.inputs is not None))
+    JOBS.extend(sorted(declare_pages(site, Problems()), key=lambda page: page.item is not None))
     cores = len(os.sched_getaffinity(0))
     chunks = [range(start, min(start + 25, len(JOBS))) for start in range(0, len(JOBS), 25)]  # the slowest pages first
     started = time.perf_counter()

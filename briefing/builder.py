@@ -21,7 +21,7 @@ from .loader import build_date, load_documents
 from .parallel import Progress, WorkerLost
 from .problems import ContentError, Problem, Problems
 from .render import render_pages, site_files
-from .views import LISTED, declare_pages
+from .views import LISTED
 from .writer import Staging, WriteReport, check_output_folder
 
 
@@ -79,10 +79,10 @@ class Builder:
             if quick is not None:
                 record = quick.record
                 return BuildResult(True, (), record.warnings, record.pages, quick.rendered, quick.reused, quick.report, time.perf_counter() - started, record.base_path)
-            settings, documents = load_documents(options.content, problems, options.base_url, self.cache.memo.read)
+            settings, documents = load_documents(options.content, problems, options.base_url, self.cache.memo.read, self.cache.memo.list_files)
             site = self.cache.site(documents, settings, date, options.drafts, problems)
             problems.raise_errors()
-            pages = declare_pages(site, problems)
+            pages = self.cache.pages(site, problems)
             problems.raise_errors()
             if options.strict and problems.warnings:
                 raise ContentError([])

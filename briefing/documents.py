@@ -1,8 +1,9 @@
 """Documents: every content file read, parsed and checked on its own.
 
 Nothing here looks across files; cross-references are the site model's job.
-The caller may hand `read_documents` its own `read` (how a cache plugs in);
-by default every brief is parsed, on every core when there are many.
+The caller may hand `read_documents` its own `read` and `list_files` (how a
+cache plugs in); by default every brief is parsed, on every core when there
+are many.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Callable, TypeVar
 from . import fields
 from .fields import Field, FieldReader, PartialDate
 from .files import UnclosedFrontMatter, read_text, split_front_matter, unreadable
-from .parallel import Progress, counter, parallel_map
+from .parallel import Progress, counter, parallel_iter
 from .problems import Problem, Problems, did_you_mean
 from .settings import Settings
 from .slugs import is_brief_slug, slugify
@@ -60,11 +61,12 @@ T = TypeVar("T")
 Parse = Callable[[str, "bytes | None", Problems], T]  # (path, its bytes if already read, problems) -> parsed file
 # (kind of file, paths, what else parsing depends on, parse, problems) -> each file parsed, its problems reported
 Read = Callable[[str, list[str], tuple, Parse, Problems], list[T]]
+ListFiles = Callable[[Path, Problems, str], list[str]]  # (folder, problems, what its files are) -> their paths
 
 
 def read_each(kind: str, paths: list[str], inputs: tuple, parse: Parse, problems: Problems, progress: Progress | None = None) -> list[T]:
     """Every file parsed, on every core when there are many; `kind` and `inputs` only matter to a cache."""
-    results = parallel_map(lambda path: parsed_alone(parse, path, None), paths, counter(progress, "reading", len(paths)))
+    results = parallel_iter(lambda path: parsed_alone(parse, path, None), paths, counter(progress, "reading", len(paths)))
     values = []
     for value, own in results:
         problems.extend(own)
@@ -194,12 +196,13 @@ class Documents:
     sources_file_failed: bool = False
 
 
-def read_documents(content: Path, settings: Settings, problems: Problems, read: Read = read_each) -> Documents:
+def read_documents(content: Path, settings: Settings, problems: Problems, read: Read = read_each, list_files: ListFiles | None = None) -> Documents:
     companies = content / "companies"
     if not companies.is_dir():
         problems.error(companies, 0, "is missing; create it and put one <slug>.md brief per company in it")
     schema = brief_schema(settings.taxonomies)
-    paths = markdown_files(companies, problems, "brief")
+    list_files = list_files or markdown_files
+    paths = list_files(companies, problems, "brief")
     parsed = read("briefs", paths, settings.taxonomies, lambda path, data, own: read_brief(Path(path), content, schema, settings, own, data), problems)
     by_slug = {path.rpartition(os.sep)[2][:-3]: brief for path, brief in zip(paths, parsed)}  # markdown_files joined them with os.sep
     briefs = tuple(brief for brief in by_slug.values() if brief is not None)
@@ -208,7 +211,7 @@ def read_documents(content: Path, settings: Settings, problems: Problems, read: 
     term_pages = {
         taxonomy: tuple(
             page
-            for path in markdown_files(content / taxonomy, problems, "term description")
+            for path in list_files(content / taxonomy, problems, "term description")
             if (page := read_text_page(Path(path), content, problems)) is not None
         )
         for taxonomy in settings.taxonomies
@@ -245,7 +248,7 @@ def markdown_files(folder: Path, problems: Problems, what: str) -> list[str]:
             suggestion = slugify(stem) or "name"
             problems.error(folder / name, 0, f"file name '{stem}' is not a valid slug; use lowercase letters, digits and hyphens, e.g. '{suggestion}.md'")
         else:
-            found.append(os.path.join(base, name))
+            found.append(f"{base}{os.sep}{name}")
     return found
 
 

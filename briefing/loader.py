@@ -6,7 +6,7 @@ import datetime
 import os
 from pathlib import Path
 
-from .documents import Documents, Read, read_documents, read_each
+from .documents import Documents, ListFiles, Read, read_documents, read_each
 from .files import forget_folders
 from .model import Convert, Site, build_site, convert_each
 from .problems import Problems
@@ -21,7 +21,8 @@ def build_date() -> datetime.date:
     return datetime.date.today()
 
 
-def load_documents(content: Path, problems: Problems, base_url: str | None = None, read: Read = read_each) -> tuple[Settings, Documents]:
+def load_documents(content: Path, problems: Problems, base_url: str | None = None, read: Read = read_each,
+                   list_files: ListFiles | None = None) -> tuple[Settings, Documents]:
     """The settings and every document; raises ContentError when the settings cannot be read."""
     forget_folders()
     if not content.is_dir():
@@ -30,7 +31,7 @@ def load_documents(content: Path, problems: Problems, base_url: str | None = Non
     settings = load_settings(content, problems, base_url)
     if settings is None:
         problems.raise_errors()
-    return settings, read_documents(content, settings, problems, read)
+    return settings, read_documents(content, settings, problems, read, list_files)
 
 
 def load_site(content: Path, problems: Problems, base_url: str | None = None, drafts: bool = False, today: datetime.date | None = None,

@@ -20,7 +20,7 @@ from . import urls
 from .documents import RELATION_TYPES, Brief, Documents, Source, TextPage
 from .fields import PartialDate
 from .markup import BodyConverter, Names, RenderedBody
-from .parallel import Progress, counter, parallel_map
+from .parallel import Progress, counter, parallel_iter
 from .problems import Problems, did_you_mean
 from .settings import Settings
 from .slugs import MAX_COMPONENT_BYTES, slugify, too_long
@@ -204,7 +204,7 @@ def convert_each(names: Names, autolink: bool, bodies: dict[str, tuple[str, int]
     """Every body converted, on every core when there are many."""
     converter = BodyConverter(names, autolink=autolink)
     slugs = list(bodies)
-    converted = parallel_map(lambda slug: converter.convert(*bodies[slug], slug), slugs, counter(progress, "converting", len(slugs)))
+    converted = parallel_iter(lambda slug: converter.convert(*bodies[slug], slug), slugs, counter(progress, "converting", len(slugs)))
     return dict(zip(slugs, converted))
 
 

@@ -14,9 +14,11 @@ import multiprocessing
 import os
 import pickle
 import signal
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Iterable, Iterator, Sequence, TypeVar
+
+from .pickling import dumps, loads
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -54,10 +56,10 @@ def counter(progress: Progress | None, stage: str, total: int) -> Callable[[int]
 FORKED: dict[str, Callable] = {}  # in a forked worker: the function it applies
 
 
-def apply_forked(items: list) -> list:
+def apply_forked(items: list) -> bytes:
     function = FORKED["function"]
     try:
-        return [function(item) for item in items]
+        return dumps([function(item) for item in items])
     except Exception as exc:
         try:
             pickle.dumps(exc)
@@ -67,37 +69,42 @@ def apply_forked(items: list) -> list:
 
 
 def parallel_map(function: Callable[[T], R], items: Sequence[T], progress: Callable[[int], None] | None = None) -> list[R]:
-    """`[function(item) for item in items]`, in forked workers when there are many items and cores; order kept.
-    `function` need not pickle (the workers inherit it); the items and results must."""
+    """`[function(item) for item in items]`, in forked workers when there are many items and cores; order kept."""
+    return list(parallel_iter(function, items, progress))
+
+
+def parallel_iter(function: Callable[[T], R], items: Sequence[T], progress: Callable[[int], None] | None = None) -> Iterator[R]:
+    """`function(item)` for each item, in order, as the results come: the caller need not hold them all.
+    `function` need not pickle (forked workers inherit it); the items and results must."""
     cores = worker_count()
     if len(items) < MIN_ITEMS or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        results = []
+        done = 0
         for item in items:
-            results.append(function(item))
-            if progress and len(results) % 50 == 0:
+            yield function(item)
+            done += 1
+            if progress and done % 50 == 0:
                 progress(50)
         if progress:
-            progress(len(results) % 50)
-        return results
+            progress(done % 50)
+        return
     size = max(1, min(100, len(items) // (cores * 4)))
     chunks = [items[start:start + size] for start in range(0, len(items), size)]
     FORKED["function"] = function  # set before the workers fork, so they inherit it
     pool = ProcessPoolExecutor(cores, mp_context=multiprocessing.get_context("fork"))
-    results = []
     try:
         with ctrl_c_ignored():  # the workers fork at the first submit
             futures = [pool.submit(apply_forked, chunk) for chunk in chunks]
-        for future in futures:
-            chunk = future.result()
-            results.extend(chunk)
+        for index, future in enumerate(futures):
+            chunk = loads(future.result())
+            futures[index] = None  # its results are the caller's now
             if progress:
                 progress(len(chunk))
+            yield from chunk
     except BrokenProcessPool:
         raise WorkerLost("a worker process ended without its results") from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         FORKED.clear()
-    return results
 
 
 def spawned_pool(workers: int, setup: Callable, setup_args: tuple) -> ProcessPoolExecutor:
@@ -110,16 +117,18 @@ def spawned_pool(workers: int, setup: Callable, setup_args: tuple) -> ProcessPoo
 
 
 def bounded(pool: ProcessPoolExecutor, function: Callable, chunks: Iterable, in_flight: int) -> Iterator:
-    """`function(chunk)` in the pool for each chunk, results in order, with at most `in_flight` chunks sent
-    and not yet answered: a large site's pages never pile up in memory."""
-    pending = []
+    """`function(chunk)` in the pool for each chunk, each result as soon as it is ready, with at most `in_flight`
+    chunks sent and not yet answered: a large site's pages never pile up in memory, and a slow chunk never
+    keeps the others waiting."""
+    pending: set = set()
     try:
         for chunk in chunks:
-            pending.append(pool.submit(function, chunk))
-            while len(pending) >= in_flight:
-                yield pending.pop(0).result()
-        while pending:
-            yield pending.pop(0).result()
+            pending.add(pool.submit(function, chunk))
+            if len(pending) >= in_flight:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                yield from (future.result() for future in done)
+        for future in as_completed(pending):
+            yield future.result()
     except BrokenProcessPool:
         raise WorkerLost("a helper process ended without its results") from None
     finally:

@@ -9,8 +9,8 @@ each sent the pages it renders.
 from __future__ import annotations
 
 import datetime
-import pickle
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from pathlib import Path
 from typing import Callable
@@ -31,6 +31,7 @@ from .parallel import (
     spawned_pool,
     worker_count,
 )
+from .pickling import dumps, loads
 from .problems import ContentError, Problem, display_path
 from .settings import Settings
 from .views import PageView
@@ -132,26 +133,37 @@ class Renderer:
 
 def render_pages(pages: list[PageView], renderer: Renderer, put: Put, progress: Progress | None = None,
                  bytecode_cache: jinja2.BytecodeCache | None = None) -> dict[str, int]:
-    """`put` every page; the size of each by its output file. Many pages go to spawned helpers, pickled a
-    chunk at a time (pages about the whole site together: their site is pickled once)."""
+    """`put` every page; the size of each by its output file. On a large site the pages about one item go to
+    spawned helpers, pickled a chunk at a time by a thread of this process, while this one renders the pages
+    about the whole site: it holds the whole site already, and a helper would need all of it sent."""
     advance = counter(progress, "rendering", len(pages)) or (lambda count: None)
-    sizes: dict[str, int] = {}
     cores = worker_count()
     if len(pages) < MIN_ITEMS or cores < 2:
-        for page in pages:
-            sizes[page.output_file] = renderer.put(page, put)
-            advance(1)
-        return sizes
-    whole_site = [page for page in pages if page.item is None]
-    chunks = [whole_site, *batched((page for page in pages if page.item is not None), PAGES_PER_CHUNK)]
+        return {page.output_file: put_and_count(renderer, page, put, advance) for page in pages}
+    chunks = (dumps(chunk) for chunk in batched((page for page in pages if page.item is not None), PAGES_PER_CHUNK))
     pool = spawned_pool(cores, start_helper, (renderer.templates, bytecode_cache, put))
+    feeder = ThreadPoolExecutor(1, thread_name_prefix="briefing-feeder")
     try:
-        payloads = (pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL) for chunk in chunks if chunk)
-        for names_and_sizes in bounded(pool, render_in_helper, payloads, IN_FLIGHT):
-            sizes.update(names_and_sizes)
-            advance(len(names_and_sizes))
+        helped = feeder.submit(rendered_by_helpers, pool, chunks, advance)
+        sizes = {page.output_file: put_and_count(renderer, page, put, advance) for page in pages if page.item is None}
+        sizes.update(helped.result())
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=True, cancel_futures=True)  # after an error, the chunks not started are dropped and the feeder stops
+        feeder.shutdown(wait=True)
+    return sizes
+
+
+def put_and_count(renderer: Renderer, page: PageView, put: Put, advance: Callable[[int], None]) -> int:
+    size = renderer.put(page, put)
+    advance(1)
+    return size
+
+
+def rendered_by_helpers(pool, chunks, advance: Callable[[int], None]) -> dict[str, int]:
+    sizes: dict[str, int] = {}
+    for names_and_sizes in bounded(pool, render_in_helper, chunks, IN_FLIGHT):
+        sizes.update(names_and_sizes)
+        advance(len(names_and_sizes))
     return sizes
 
 
@@ -165,7 +177,7 @@ def start_helper(templates: Path, bytecode_cache: jinja2.BytecodeCache | None, p
 def render_in_helper(payload: bytes) -> list[tuple[str, int]]:
     """In a helper: render and put each page of a pickled chunk; their output files and sizes."""
     renderer, put = HELPER["renderer"], HELPER["put"]
-    return [(page.output_file, renderer.put(page, put)) for page in pickle.loads(payload)]
+    return [(page.output_file, renderer.put(page, put)) for page in loads(payload)]
 
 
 def template_position(exc: BaseException, templates: Path) -> tuple[str, int]:

@@ -42,14 +42,6 @@ class Chrome:
 
 
 @dataclass(frozen=True, slots=True)
-class PageRef:
-    """A page as the sitemap lists it."""
-
-    url: str
-    updated: datetime.date | None
-
-
-@dataclass(frozen=True, slots=True)
 class WholeSite:
     """What a page about the whole site shows: everything but the companies' texts."""
 
@@ -60,7 +52,7 @@ class WholeSite:
     taxonomies: tuple[Taxonomy, ...]
     events: tuple[Event, ...]
     sources: tuple[SourceEntry, ...]
-    pages: tuple[PageRef, ...]  # every HTML page, for the sitemap
+    pages: tuple[tuple[str, datetime.date | None], ...]  # every HTML page for the sitemap: (url, updated)
 
     @property
     def events_by_year(self) -> tuple[tuple[int, tuple[Event, ...]], ...]:
@@ -131,7 +123,7 @@ def declare_pages(site: Site, problems: Problems) -> tuple[PageView, ...]:
     one URL are an error."""
     chrome = chrome_of(site)
     made = [(view, url, title, item) for view in VIEWS for url, title, item in view.pages(site)]
-    listed = tuple(PageRef(url, item.brief.updated if isinstance(item, Company) else None) for view, url, _, item in made if view.listed)
+    listed = tuple((url, item.brief.updated if isinstance(item, Company) else None) for view, url, _, item in made if view.listed)
     whole = WholeSite(site.settings, site.build_date, site.home, site.companies, site.taxonomies, site.events, site.sources, listed)
     pages = tuple(
         PageView(url, view.kind, title, view.template, whole if view.whole_site else chrome, item,

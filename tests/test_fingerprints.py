@@ -11,7 +11,7 @@ from briefing.views import declare_pages
 
 
 def prints(fingerprints, site):
-    return {page.output_file: fingerprints.page(page) for page in declare_pages(site, Problems())}
+    return fingerprints.of(declare_pages(site, Problems()))
 
 
 def test_the_same_site_has_the_same_fingerprints_in_any_builder(fixture_site):
@@ -25,7 +25,6 @@ def test_the_same_site_has_the_same_fingerprints_in_any_builder(fixture_site):
 def test_a_new_text_changes_only_its_own_pages_fingerprint(fixture_site):
     fingerprints = Fingerprints(b"salt")
     before = prints(fingerprints, fixture_site)
-    fingerprints.forget_unused()
     text = fixture_site.texts["beta-cells"]
     body = dataclasses.replace(text.body, packed_html=pack_html("<p>New words.</p>"))
     edited = dataclasses.replace(fixture_site, texts={**fixture_site.texts, "beta-cells": dataclasses.replace(text, body=body)})
@@ -41,3 +40,16 @@ def test_a_new_title_changes_every_page_that_shows_it(fixture_site):
     changed = {name for name in after if after[name] != before[name]}
     assert {"index.html", "companies/index.html", "sitemap.xml", "feed.xml", f"companies/{company.slug}/index.html"} <= changed
     assert "404.html" not in changed and "positioning/index.html" not in changed
+
+
+def test_the_pages_of_a_site_with_new_texts_are_the_last_pages_but_those_of_the_new_texts(fixture_site):
+    from briefing.incremental.patch import pages_with_new_texts
+
+    pages = declare_pages(fixture_site, Problems())
+    text = fixture_site.texts["beta-cells"]
+    edited = dataclasses.replace(fixture_site, texts={**fixture_site.texts, "beta-cells": dataclasses.replace(text, referenced_by=())})
+    patched = pages_with_new_texts(pages, fixture_site, edited)
+    assert [new.url for new, old in zip(patched, pages) if new is not old] == ["companies/beta-cells/"]
+    assert patched == declare_pages(edited, Problems())
+    renamed = dataclasses.replace(edited, companies=edited.companies[::-1])
+    assert pages_with_new_texts(pages, fixture_site, renamed) is None  # anything else new: declared anew

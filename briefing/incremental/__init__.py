@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from itertools import compress
+from operator import is_not
 from pathlib import Path
 
 from ..documents import Documents
@@ -21,14 +24,16 @@ from ..parallel import Progress
 from ..problems import Problem, Problems
 from ..render import Renderer
 from ..settings import Settings
-from ..views import PageView, views_showing_texts
+from ..views import PageView, declare_pages, views_showing_texts
 from .fingerprints import Fingerprints
 from .memo import Memo
-from .patch import LastBuild, with_new_texts
+from .patch import LastBuild, pages_with_new_texts, with_new_texts
 from .quick import QuickResult, quick_build, stored_page
 from .record import BuildRecord, build_key, engine_fingerprint, load_record, save_record
 from .stamps import MISSING, STAMP, digest_of, input_entries, output_stamps, size_in
 from .store import CompiledTemplates, Store
+
+STORED_AT_ONCE = 500  # company pages a large site's build stores at a time, so they never pile up in memory
 
 
 class Incremental:
@@ -41,6 +46,7 @@ class Incremental:
         self.memo.progress = progress
         self.compiled = CompiledTemplates(engine_fingerprint())
         self.last: LastBuild | None = None  # the documents and site of the last good build
+        self.written: tuple[Site, tuple[PageView, ...]] | None = None  # the site and pages the output holds
         self.prints: dict[str, bytes] = {}  # output file -> fingerprint, of the last build's files as they are on disk
         self.sizes: dict[str, int] = {}
         self.template_entries: dict[str, bytes] = {}
@@ -48,13 +54,16 @@ class Incremental:
         self.fingerprints: Fingerprints | None = None
         self.key = ""
         self.inputs: dict[str, bytes] | None = None  # the first build's scan, for its record
-        self.pending: dict[str, bytes] = {}
+        self.thread = ThreadPoolExecutor(1, thread_name_prefix="briefing-fingerprints")
+        self.background: Future | None = None  # the fingerprints of the pages being rendered
         self.new_process = True
 
     def start(self, options_and_date: str) -> QuickResult | None:
         """Before a build: look at the templates; in a new process, at the record of the last build, and
         bring the output up to date without loading the site when only briefs' texts changed (None otherwise)."""
         self.memo.hits = 0
+        if self.background is not None:
+            wait([self.background])  # a failed build's fingerprints: no thread may run while workers fork
         self.prepare_templates()
         if not self.new_process:
             return None
@@ -86,6 +95,7 @@ class Incremental:
         if self.fingerprints is None or self.fingerprints.salt != salt:
             self.renderer = Renderer(self.templates, self.compiled)
             self.fingerprints = Fingerprints(salt)
+            self.written = None  # its pages' fingerprints were made with the old salt
 
     def site(self, documents: Documents, settings: Settings, build_date: datetime.date, drafts: bool, problems: Problems) -> Site:
         """The last site with new texts where that is all that changed (patch.py), else the site built anew."""
@@ -103,24 +113,61 @@ class Incremental:
             self.last = LastBuild(documents, site, drafts, model_problems)
         return site
 
+    def pages(self, site: Site, problems: Problems) -> tuple[PageView, ...]:
+        """Every page of the site: those the output holds with new texts where only texts changed, else declared anew."""
+        pages = None
+        if self.written is not None:
+            pages = pages_with_new_texts(self.written[1], self.written[0], site)
+        return declare_pages(site, problems) if pages is None else pages
+
     def to_render(self, pages: tuple[PageView, ...]) -> tuple[list[PageView], dict[str, int]]:
-        """The pages whose fingerprint is not that of their file in the output, and the sizes of the others."""
-        self.pending = {}
+        """The pages whose fingerprint is not that of their file in the output, and the sizes of the others.
+        A page that is the very object the output was written from needs no fingerprint. With nothing to
+        compare (a first build), every page is rendered and fingerprinted meanwhile, in a thread of this
+        process: the pages render in helper processes."""
+        if not self.prints:
+            self.background = self.thread.submit(self.fingerprint_and_store, pages, None)
+            return list(pages), {}
+        last = self.written[1] if self.written is not None and len(self.written[1]) == len(pages) else None
+        fresh = pages if last is None else list(compress(pages, map(is_not, pages, last)))
+        prints = {**self.prints, **self.fingerprints.of(fresh)} if last is not None else self.fingerprints.of(fresh)
+        self.background = self.thread.submit(self.fingerprint_and_store, pages, prints)
         todo, kept = [], {}
-        page_print, prints, sizes = self.fingerprints.page, self.prints, self.sizes
         for page in pages:
             name = page.output_file
-            fingerprint = self.pending[name] = page_print(page)
-            if prints.get(name) == fingerprint and name in sizes:
-                kept[name] = sizes[name]
+            if name in self.sizes and self.prints.get(name) == prints[name]:
+                kept[name] = self.sizes[name]
             else:
                 todo.append(page)
         return todo, kept
 
+    def fingerprint_and_store(self, pages: tuple[PageView, ...], prints: dict[str, bytes] | None) -> dict[str, bytes]:
+        """The pages' fingerprints (made now when None), and, for a new process's first build, the company pages
+        stored for the quick path of the next (those the store has with this fingerprint aside). Rows stored
+        before the build fails are harmless: a row is used only while the record names its fingerprint."""
+        prints = self.fingerprints.of(pages) if prints is None else prints
+        if self.inputs is None:
+            return prints
+        store = Store(engine_fingerprint())  # a connection of this thread's own
+        shown = set(views_showing_texts())
+        stored = store.page_prints(self.output)
+        rows, slugs = [], set()
+        for page in pages:
+            if page.kind in shown:
+                slugs.add(page.item.slug)
+                if stored.get(page.item.slug) != prints[page.output_file]:
+                    rows.append((page.item.slug, prints[page.output_file], stored_page(page)))
+                    if len(rows) == STORED_AT_ONCE:
+                        store.save_pages(self.output, rows)
+                        rows = []
+        store.save_pages(self.output, rows, stored.keys() - slugs)
+        store.close()
+        return prints
+
     def built(self, site: Site, pages: tuple[PageView, ...], page_count: int, sizes: dict[str, int], warnings: list[Problem]) -> None:
         """After the output was written: remember what it now holds; after a new process's first build, record it."""
-        self.prints, self.sizes = self.pending, dict(sizes)
-        self.fingerprints.forget_unused()
+        self.prints, self.sizes = self.background.result(), dict(sizes)
+        self.written = (site, pages)
         if self.inputs is None:
             return
         inputs, self.inputs = self.inputs, None
@@ -129,22 +176,8 @@ class Incremental:
             return  # a file is gone already: the next build looks at every page again
         outputs = {name: stamp + self.prints.get(name, b"") for name, stamp in stamps.items()}
         save_record(self.store, self.output, BuildRecord(self.key, inputs, outputs, page_count, site.settings.base_path, tuple(warnings)))
-        self.store_pages(pages)
-
-    def store_pages(self, pages: tuple[PageView, ...]) -> None:
-        """The company pages for the quick path of a new process, those the store has with this fingerprint aside."""
-        shown = set(views_showing_texts())
-        stored = self.store.page_prints(self.output)
-        rows, slugs = [], set()
-        for page in pages:
-            if page.kind in shown:
-                slugs.add(page.item.slug)
-                fingerprint = self.prints[page.output_file]
-                if stored.get(page.item.slug) != fingerprint:
-                    rows.append((page.item.slug, fingerprint, stored_page(page)))
-        self.store.save_pages(self.output, rows, stored.keys() - slugs)
 
     def forget(self) -> None:
         """Render every page next time: what is on disk may not be what the last build put there."""
-        self.prints, self.sizes = {}, {}
+        self.prints, self.sizes, self.written = {}, {}, None
 

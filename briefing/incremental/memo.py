@@ -9,16 +9,16 @@ file, so a new process finds them by the bytes they came from.
 from __future__ import annotations
 
 import os
-import pickle
 from pathlib import Path
 from typing import TypeVar
 
-from ..documents import Parse
+from ..documents import Parse, markdown_files
 from ..files import read_bytes
 from ..markup import BodyConverter, Names, RenderedBody
-from ..parallel import Progress, counter, parallel_map
+from ..parallel import Progress, counter, parallel_iter, parallel_map
+from ..pickling import loads
 from ..problems import Problem, Problems
-from .stamps import stamp_of
+from .stamps import MISSING, stamp_of
 from .store import Store, pickled
 
 T = TypeVar("T")
@@ -38,6 +38,18 @@ class Memo:
         self.hits = 0
         self.progress: Progress | None = None
         self.fresh: dict[bytes, bytes] = {}  # pickled values for the store, stored by flush()
+        self.listings: dict[Path, tuple[bytes, list[str], tuple[Problem, ...]]] = {}
+
+    def list_files(self, folder: Path, problems: Problems, what: str) -> list[str]:
+        """documents.ListFiles: a folder's files, listed again only when its own stamp changed (adding, removing
+        or renaming a file in it changes that stamp)."""
+        stamp = stamp_of(safe_stat(folder))
+        known = self.listings.get(folder)
+        if known is None or known[0] != stamp or stamp == MISSING:
+            own = Problems()
+            known = self.listings[folder] = (stamp, markdown_files(folder, own, what), tuple(own.items))
+        problems.extend(known[2])
+        return known[1]
 
     def read(self, kind: str, paths: list[str], inputs: tuple, parse: Parse, problems: Problems) -> list[T]:
         """documents.Read: each file parsed, or its remembered result and problems. Files of one `kind` are
@@ -71,8 +83,8 @@ class Memo:
             value = parse(paths[index], data, own)
             return (None if data is None else file_key(index, data)), pickled((value, tuple(own.items)))
 
-        for index, (key, data) in zip(missing, parallel_map(parse_one, missing, counter(self.progress, "reading", len(missing)))):
-            value, own = pickle.loads(data)
+        for index, (key, data) in zip(missing, parallel_iter(parse_one, missing, counter(self.progress, "reading", len(missing)))):
+            value, own = loads(data)
             remembered[paths[index]] = (stamps[index], inputs, value, own, key)
             if key is not None:
                 self.queue(key, data)
@@ -117,9 +129,9 @@ class Memo:
                 missing = [key for key in missing if key not in reused]
         self.hits += len(keys) - len(missing)
         convert = self.converter.convert
-        fresh = parallel_map(lambda key: pickled(convert(key[1], key[2], key[0])), missing, counter(self.progress, "converting", len(missing)))
+        fresh = parallel_iter(lambda key: pickled(convert(key[1], key[2], key[0])), missing, counter(self.progress, "converting", len(missing)))
         for key, data in zip(missing, fresh):
-            converted[key] = (pickle.loads(data), self.remember_body(key, data, disk_keys.get(key)))
+            converted[key] = (loads(data), self.remember_body(key, data, disk_keys.get(key)))
         self.bodies = converted
         return {slug: converted[(slug, *source)][0] for slug, source in bodies.items()}
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from itertools import compress
 from operator import is_not
 
@@ -29,6 +29,7 @@ from ..model import (
 )
 from ..problems import Problem, Problems
 from ..settings import Settings
+from ..views import PageView
 from .memo import Memo
 
 
@@ -108,3 +109,16 @@ def new_backlinks(relinked: list[tuple[str, RenderedBody]], site: Site) -> dict[
             elif not related:  # a relation between the two keeps the backlink
                 referrers.discard(referrer)
     return {slug: in_order(referrers) for slug, referrers in changed.items()}
+
+
+def pages_with_new_texts(pages: tuple[PageView, ...], last_site: Site, site: Site) -> tuple[PageView, ...] | None:
+    """The last build's pages with the texts of `site`, when `site` is `last_site` with new texts and nothing
+    else new (as with_new_texts makes it); else None, and the pages are declared anew. Every other page is
+    the very object it was, so it is known unchanged without a look at what it shows."""
+    if any(getattr(site, f.name) is not getattr(last_site, f.name) for f in fields(Site) if f.name != "texts"):
+        return None
+    texts = site.texts
+    return tuple(
+        page if page.text is None or page.text is texts[page.item.slug] else dataclasses.replace(page, text=texts[page.item.slug])
+        for page in pages
+    )

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..files import UnclosedFrontMatter, read_bytes, read_text, split_front_matter
 from ..markup import BodyConverter, Names
 from ..model import CompanyText, anchors_and_citations, links_of
+from ..pickling import dumps, loads
 from ..problems import Problems
 from ..render import Renderer
 from ..views import PageView, views_showing_texts
@@ -61,8 +61,7 @@ class QuickResult:
 
 def stored_page(page: PageView) -> bytes:
     text = page.text
-    return pickle.dumps(StoredPage(dataclasses.replace(page, text=None), text.referenced_by, links_of(text.body), anchors_and_citations(text.body)),
-                        protocol=pickle.HIGHEST_PROTOCOL)
+    return dumps(StoredPage(dataclasses.replace(page, text=None), text.referenced_by, links_of(text.body), anchors_and_citations(text.body)))
 
 
 def intact(output: Path, record: BuildRecord) -> bool:
@@ -141,7 +140,7 @@ def edited_page(content: Path, path: str, entry: bytes, record: BuildRecord, row
 
 def unpickled(data: bytes) -> StoredPage | None:
     try:
-        stored = pickle.loads(data)
+        stored = loads(data)
     except Exception:  # noqa: BLE001 - a damaged row is no row, whatever unpickling raised
         return None
     return stored if isinstance(stored, StoredPage) else None

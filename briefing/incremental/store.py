@@ -21,6 +21,8 @@ from typing import Iterable
 
 import jinja2
 
+from ..pickling import dumps
+
 CACHE_FOLDER = Path(".briefing-cache")
 FILE_NAME = "cache.sqlite3"
 SCHEMA = (
@@ -37,7 +39,7 @@ def cache_path() -> Path:
 
 
 def pickled(value: object) -> bytes:
-    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    return dumps(value)
 
 
 class Store:
