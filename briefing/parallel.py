@@ -10,12 +10,10 @@ memory; a spawned one holds only what it imports and what it is sent.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import pickle
 import signal
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, as_completed, wait
 from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
 from .pickling import dumps, loads
@@ -77,7 +75,7 @@ def parallel_iter(function: Callable[[T], R], items: Sequence[T], progress: Call
     """`function(item)` for each item, in order, as the results come: the caller need not hold them all.
     `function` need not pickle (forked workers inherit it); the items and results must."""
     cores = worker_count()
-    if len(items) < MIN_ITEMS or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if len(items) < MIN_ITEMS or cores < 2 or not hasattr(os, "fork"):
         done = 0
         for item in items:
             yield function(item)
@@ -90,7 +88,7 @@ def parallel_iter(function: Callable[[T], R], items: Sequence[T], progress: Call
     size = max(1, min(100, len(items) // (cores * 4)))
     chunks = [items[start:start + size] for start in range(0, len(items), size)]
     FORKED["function"] = function  # set before the workers fork, so they inherit it
-    pool = ProcessPoolExecutor(cores, mp_context=multiprocessing.get_context("fork"))
+    pool = process_pool("fork", cores)
     try:
         with ctrl_c_ignored():  # the workers fork at the first submit
             futures = [pool.submit(apply_forked, chunk) for chunk in chunks]
@@ -100,23 +98,32 @@ def parallel_iter(function: Callable[[T], R], items: Sequence[T], progress: Call
             if progress:
                 progress(len(chunk))
             yield from chunk
-    except BrokenProcessPool:
+    except BrokenExecutor:
         raise WorkerLost("a worker process ended without its results") from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         FORKED.clear()
 
 
-def spawned_pool(workers: int, setup: Callable, setup_args: tuple) -> ProcessPoolExecutor:
+def process_pool(start_method: str, workers: int, **options) -> Executor:
+    """concurrent.futures' pool of processes, imported only by a build that needs one (it brings in
+    multiprocessing: 10 ms of every new process)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(start_method), **options)
+
+
+def spawned_pool(workers: int, setup: Callable, setup_args: tuple) -> Executor:
     """A pool of `workers` fresh processes, each prepared by `setup(*setup_args)`."""
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=setup, initargs=setup_args)
+    pool = process_pool("spawn", workers, initializer=setup, initargs=setup_args)
     with ctrl_c_ignored():  # a spawned pool starts a worker for each task until it has them all
         for _ in range(workers):
             pool.submit(int)
     return pool
 
 
-def bounded(pool: ProcessPoolExecutor, function: Callable, chunks: Iterable, in_flight: int) -> Iterator:
+def bounded(pool: Executor, function: Callable, chunks: Iterable, in_flight: int) -> Iterator:
     """`function(chunk)` in the pool for each chunk, each result as soon as it is ready, with at most `in_flight`
     chunks sent and not yet answered: a large site's pages never pile up in memory, and a slow chunk never
     keeps the others waiting."""
@@ -129,7 +136,7 @@ def bounded(pool: ProcessPoolExecutor, function: Callable, chunks: Iterable, in_
                 yield from (future.result() for future in done)
         for future in as_completed(pending):
             yield future.result()
-    except BrokenProcessPool:
+    except BrokenExecutor:
         raise WorkerLost("a helper process ended without its results") from None
     finally:
         for future in pending:
