@@ -38,3 +38,27 @@ def test_only_company_pages_show_texts():
     assert views_showing_texts() == ("company",)
     assert {view.template for view in VIEWS} == {"home.html", "companies.html", "company.html", "taxonomy.html", "term.html", "timeline.html",
                                                  "sources.html", "feed.xml", "sitemap.xml", "robots.txt", "404.html"}
+
+
+def test_a_new_page_is_one_declaration_and_one_template(workspace, monkeypatch):
+    """The example of docs/architecture.md: declared and templated, the page is built, listed in the sitemap,
+    rendered again when what it shows changes, and left alone by an edit to a brief's text."""
+    from briefing import views
+    from helpers import build_here
+
+    monkeypatch.setattr(views, "VIEWS", (*views.VIEWS, views.View("rivals", "rivals.html", views.single("rivals/", "Rivals"), whole_site=True)))
+    (workspace / "templates" / "rivals.html").write_text(
+        '{% extends "base.html" %}{% block main %}<h1>Rivals</h1>{% for company in site.companies %}'
+        '{% for group in company.relations if group.label == "Competes with" %}'
+        '<p>{{ company.title }}: {{ group.edges | map(attribute="other.title") | join(", ") }}</p>'
+        "{% endfor %}{% endfor %}{% endblock %}\n", "utf-8")
+    assert build_here().ok
+    page = workspace / "site" / "rivals" / "index.html"
+    assert "<p>Xiaomi: " in page.read_text("utf-8")
+    assert "/ev-briefing/rivals/</loc>" in (workspace / "site" / "sitemap.xml").read_text("utf-8")
+    nio = workspace / "content" / "companies" / "nio.md"
+    nio.write_text(nio.read_text("utf-8").replace("\n## ", "\nA sentence that names no company.\n\n## ", 1), "utf-8")
+    assert build_here().rendered == 1  # its own page: the new page shows no text
+    nio.write_text(nio.read_text("utf-8").replace("title: Nio", "title: NIO Inc"), "utf-8")
+    result = build_here()
+    assert result.ok and "NIO Inc" in page.read_text("utf-8")
