@@ -2,7 +2,7 @@
 
 `parallel_map` forks its workers: they start with everything this process
 holds (the documents, the converter), so only the items and their results
-cross between processes. Rendering uses `spawned_pool` instead: rendering
+cross between processes; this process takes a share of the work too. Rendering uses `spawned_pool` instead: rendering
 touches every object of the site model, and a forked worker that touches the
 parent's objects ends up with its own copy of them, doubling the build's
 memory; a spawned one holds only what it imports and what it is sent.
@@ -88,16 +88,17 @@ def parallel_iter(function: Callable[[T], R], items: Sequence[T], progress: Call
     size = max(1, min(100, len(items) // (cores * 4)))
     chunks = [items[start:start + size] for start in range(0, len(items), size)]
     FORKED["function"] = function  # set before the workers fork, so they inherit it
-    pool = process_pool("fork", cores)
+    pool = process_pool("fork", cores - 1)
     try:
+        # This process takes every `cores`-th chunk itself as it comes to it: one forked worker fewer,
+        # each of which would count all it shares with this process in its own memory.
         with ctrl_c_ignored():  # the workers fork at the first submit
-            futures = [pool.submit(apply_forked, chunk) for chunk in chunks]
-        for index, future in enumerate(futures):
-            chunk = loads(future.result())
-            futures[index] = None  # its results are the caller's now
+            futures = {index: pool.submit(apply_forked, chunk) for index, chunk in enumerate(chunks) if index % cores}
+        for index, chunk in enumerate(chunks):
+            results = loads(futures.pop(index).result()) if index % cores else [function(item) for item in chunk]
             if progress:
-                progress(len(chunk))
-            yield from chunk
+                progress(len(results))
+            yield from results
     except BrokenExecutor:
         raise WorkerLost("a worker process ended without its results") from None
     finally:

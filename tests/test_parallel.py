@@ -36,6 +36,20 @@ def test_large_batches_are_shared_with_helper_processes_and_small_ones_stay_here
 
 
 @multicore
+def test_an_error_in_this_process_stops_the_helpers_too():
+    def fail_in_parent(n):
+        if os.getpid() == parent:
+            raise ValueError("boom")
+        time.sleep(0.01)
+        return n
+
+    parent = os.getpid()
+    with pytest.raises(ValueError):
+        parallel_map(fail_in_parent, range(MIN_ITEMS * 2))
+    assert multiprocessing.active_children() == []
+
+
+@multicore
 def test_an_error_in_a_worker_stops_the_others_too():
     def fail_on_one(n):
         if n == MIN_ITEMS:
@@ -101,10 +115,10 @@ def results_of(function, chunks, in_flight=2):
 
 
 @multicore
-def test_spawned_helpers_return_each_chunk_in_order_from_processes_that_hold_nothing_of_this_one():
+def test_spawned_helpers_return_every_chunk_as_it_is_done_from_processes_that_hold_nothing_of_this_one():
     SEEN_BY_THIS_PROCESS.append(1)
-    results = results_of(square_each, chunks_of(range(12)))
-    assert [n for _, _, squares in results for n in squares] == [n * n for n in range(12)]
+    results = results_of(square_each, chunks_of(range(12)))  # as each is done: a slow chunk keeps no other waiting
+    assert sorted(n for _, _, squares in results for n in squares) == [n * n for n in range(12)]
     assert os.getpid() not in {pid for pid, _, _ in results}
     assert {seen for _, seen, _ in results} == {0}
     assert multiprocessing.active_children() == []

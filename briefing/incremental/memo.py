@@ -66,7 +66,7 @@ class Memo:
             data = read_bytes(Path(paths[index]), self.content, Problems())  # its problems are reported by `parse`
             return None if data is None else file_key(index, data)
 
-        if self.store is not None and missing:
+        if self.store is not None and missing and self.store.path.is_file():  # else nothing can be found: a first build
             keys = parallel_map(lambda i: read_key(missing[i]), range(len(missing)))
             stored = self.store.get_many(key for key in keys if key is not None)
             for index, key in zip(missing, keys):
