@@ -321,7 +321,7 @@ def measure(size: Size, repeat: int, results: dict) -> None:
             size.edited.write_text(original, "utf-8")
         size.build("briefing", "restored")
         for _ in range(EDITS):  # the floor under any build in a new process: Python starting and importing
-            for metric, modules in (("startup", "briefing.cli, briefing.incremental.quick"), ("startup_libraries", "jinja2, markdown, yaml")):
+            for metric, modules in (("startup", "briefing.cli, briefing.builder"), ("startup_libraries", "jinja2, markdown, yaml")):
                 started = time.perf_counter()
                 subprocess.run([sys.executable, "-c", f"import {modules}"], cwd=size.engine, env=size.env["briefing"], check=True)
                 record("briefing", metric, time.perf_counter() - started)
@@ -697,7 +697,7 @@ def write_results(path: Path, args, results: dict, sizes: list[int], tools: list
         "appended to the body of `companies/company-{N/2}.md` (median shown), then once its summary changed (which every "
         "page listing the company shows); the benchmark checks that the brief's page shows each edit, then restores the "
         "file and builds once more, untimed. Then, as the floor under any build in a new process, "
-        f"`python -c \"import briefing.cli, briefing.incremental.quick\"` {EDITS} times (Python starting and importing Briefing "
+        f"`python -c \"import briefing.cli, briefing.builder\"` {EDITS} times (Python starting and importing Briefing "
         "and its libraries), each followed by `python -c \"import jinja2, markdown, yaml\"` (the libraries it must use);",
         f"4. Briefing's preview server: `build.py serve` started over the same corpus (working directory as above), then "
         f"{PREVIEW_EDITS} text edits (a sentence added to the same brief) and {PREVIEW_EDITS} edits that also link a "

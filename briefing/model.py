@@ -187,10 +187,15 @@ class Site:
 
     @property
     def events_by_year(self) -> tuple[tuple[int, tuple[Event, ...]], ...]:
-        years: dict[int, list[Event]] = defaultdict(list)
-        for event in self.events:
-            years[event.date.year].append(event)
-        return tuple((year, tuple(events)) for year, events in years.items())
+        return by_year(self.events)
+
+
+def by_year(events: tuple[Event, ...]) -> tuple[tuple[int, tuple[Event, ...]], ...]:
+    """Events grouped by year, in their order."""
+    years: dict[int, list[Event]] = defaultdict(list)
+    for event in events:
+        years[event.date.year].append(event)
+    return tuple((year, tuple(group)) for year, group in years.items())
 
 
 def sort_key(text: str) -> tuple[str, str]:

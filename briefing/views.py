@@ -15,12 +15,11 @@ Adding a page is one `View` here and one template.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from . import urls
-from .model import Company, CompanyText, Event, Home, Site, SourceEntry, Taxonomy
+from .model import Company, CompanyText, Event, Home, Site, SourceEntry, Taxonomy, by_year
 from .problems import Problems
 from .settings import Settings
 
@@ -56,10 +55,7 @@ class WholeSite:
 
     @property
     def events_by_year(self) -> tuple[tuple[int, tuple[Event, ...]], ...]:
-        years: dict[int, list[Event]] = defaultdict(list)
-        for event in self.events:
-            years[event.date.year].append(event)
-        return tuple((year, tuple(events)) for year, events in years.items())
+        return by_year(self.events)
 
 
 @dataclass(frozen=True, slots=True)
