@@ -159,7 +159,7 @@ class Brief:
     events: tuple[EventEntry, ...]
     people: tuple[Person, ...]
     body: Markdown
-    front_matter: bytes  # a digest of its text: a new process after an edit that kept it reads no YAML (incremental/quick.py)
+    front_matter: bytes  # a digest of its text: the same text gives the same fields, without reading its YAML again
 
 
 @dataclass(frozen=True, slots=True)
