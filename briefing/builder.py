@@ -89,7 +89,7 @@ class Builder:
             todo, kept = self.cache.to_render(pages)
             staging = Staging(options.output)
             try:
-                sizes = render_pages(todo, self.cache.renderer, staging.put, self.progress, self.cache.compiled)
+                sizes, described = render_pages(todo, self.cache.renderer, staging.put, self.progress, self.cache.compiled, self.cache.describe)
                 for name, data in site_files(settings, options.templates).items():
                     staging.put(name, [data])
                     sizes[name] = len(data)
@@ -105,7 +105,7 @@ class Builder:
                 raise
             self.committed = set(sizes)
             page_count = sum(page.kind in LISTED for page in pages)
-            self.cache.built(site, pages, page_count, sizes, problems.warnings)
+            self.cache.built(site, pages, page_count, sizes, described, problems.warnings)
         except ContentError as exc:
             errors = sorted(set(problems.errors) | set(exc.problems))
             return BuildResult(False, tuple(errors), tuple(problems.warnings), seconds=time.perf_counter() - started)

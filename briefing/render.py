@@ -42,6 +42,8 @@ IN_FLIGHT = 8  # chunks sent to helpers and not yet rendered
 FRAGMENTS_PER_CHUNK = 20_000  # pieces of template output encoded at a time; a company page has a few thousand
 
 Put = Callable[[str, list[bytes]], None]  # (output file, its bytes in pieces)
+# Run beside the rendering of some pages, in whichever process renders them: one result a page. It must pickle.
+Describe = Callable[[list[PageView]], list]
 
 
 class PageContext:
@@ -132,52 +134,62 @@ class Renderer:
 
 
 def render_pages(pages: list[PageView], renderer: Renderer, put: Put, progress: Progress | None = None,
-                 bytecode_cache: jinja2.BytecodeCache | None = None) -> dict[str, int]:
-    """`put` every page; the size of each by its output file. On a large site the pages about one item go to
-    spawned helpers, pickled a chunk at a time by a thread of this process, while this one renders the pages
-    about the whole site: it holds the whole site already, and a helper would need all of it sent."""
+                 bytecode_cache: jinja2.BytecodeCache | None = None, describe: Describe | None = None) -> tuple[dict[str, int], dict[str, object]]:
+    """`put` every page; the size of each by its output file, and what `describe` said of it (how a caller adds
+    work of its own to each page's, in parallel). On a large site the pages about one item go to spawned
+    helpers, pickled a chunk at a time by a thread of this process, while this one renders the pages about the
+    whole site: it holds the whole site already, and a helper would need all of it sent."""
     advance = counter(progress, "rendering", len(pages)) or (lambda count: None)
     cores = worker_count()
     if len(pages) < MIN_ITEMS or cores < 2:
-        return {page.output_file: put_and_count(renderer, page, put, advance) for page in pages}
+        return rendered_here(pages, renderer, put, describe, advance)
     chunks = (dumps(chunk) for chunk in batched((page for page in pages if page.item is not None), PAGES_PER_CHUNK))
-    pool = spawned_pool(cores, start_helper, (renderer.templates, bytecode_cache, put))
+    pool = spawned_pool(cores, start_helper, (renderer.templates, bytecode_cache, put, describe))
     feeder = ThreadPoolExecutor(1, thread_name_prefix="briefing-feeder")
     try:
         helped = feeder.submit(rendered_by_helpers, pool, chunks, advance)
-        sizes = {page.output_file: put_and_count(renderer, page, put, advance) for page in pages if page.item is None}
-        sizes.update(helped.result())
+        sizes, described = rendered_here([page for page in pages if page.item is None], renderer, put, describe, advance)
+        helped_sizes, helped_described = helped.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)  # after an error, the chunks not started are dropped and the feeder stops
         feeder.shutdown(wait=True)
-    return sizes
+    return {**sizes, **helped_sizes}, {**described, **helped_described}
 
 
-def put_and_count(renderer: Renderer, page: PageView, put: Put, advance: Callable[[int], None]) -> int:
-    size = renderer.put(page, put)
-    advance(1)
-    return size
+def rendered_here(pages: list[PageView], renderer: Renderer, put: Put, describe: Describe | None,
+                  advance: Callable[[int], None]) -> tuple[dict[str, int], dict[str, object]]:
+    sizes = {}
+    for page in pages:
+        sizes[page.output_file] = renderer.put(page, put)
+        advance(1)
+    return sizes, dict(zip(sizes, describe(pages))) if describe else {}
 
 
-def rendered_by_helpers(pool, chunks, advance: Callable[[int], None]) -> dict[str, int]:
+def rendered_by_helpers(pool, chunks, advance: Callable[[int], None]) -> tuple[dict[str, int], dict[str, object]]:
     sizes: dict[str, int] = {}
-    for names_and_sizes in bounded(pool, render_in_helper, chunks, IN_FLIGHT):
-        sizes.update(names_and_sizes)
-        advance(len(names_and_sizes))
-    return sizes
+    described: dict[str, object] = {}
+    for results in bounded(pool, render_in_helper, chunks, IN_FLIGHT):
+        for name, size, description in results:
+            sizes[name] = size
+            described[name] = description
+        advance(len(results))
+    return sizes, described
 
 
-HELPER: dict[str, object] = {}  # in a helper process: its renderer and where it puts files
+HELPER: dict[str, object] = {}  # in a helper process: its renderer, where it puts files, and what it says of them
 
 
-def start_helper(templates: Path, bytecode_cache: jinja2.BytecodeCache | None, put: Put) -> None:
-    HELPER["renderer"], HELPER["put"] = Renderer(templates, bytecode_cache), put
+def start_helper(templates: Path, bytecode_cache: jinja2.BytecodeCache | None, put: Put, describe: Describe | None) -> None:
+    HELPER.update(renderer=Renderer(templates, bytecode_cache), put=put, describe=describe)
 
 
-def render_in_helper(payload: bytes) -> list[tuple[str, int]]:
-    """In a helper: render and put each page of a pickled chunk; their output files and sizes."""
-    renderer, put = HELPER["renderer"], HELPER["put"]
-    return [(page.output_file, renderer.put(page, put)) for page in loads(payload)]
+def render_in_helper(payload: bytes) -> list[tuple[str, int, object]]:
+    """In a helper: render and put each page of a pickled chunk; their output files, sizes and descriptions."""
+    renderer, put, describe = HELPER["renderer"], HELPER["put"], HELPER["describe"]
+    pages = loads(payload)
+    sizes = [(page.output_file, renderer.put(page, put)) for page in pages]
+    descriptions = describe(pages) if describe else [None] * len(pages)
+    return [(name, size, description) for (name, size), description in zip(sizes, descriptions)]
 
 
 def template_position(exc: BaseException, templates: Path) -> tuple[str, int]:

@@ -52,7 +52,7 @@ def test_absolute_urls_use_base_url(site):
 def render(renderer: Renderer, site) -> dict[str, bytes]:
     """The files a render puts, by name."""
     files = {}
-    sizes = render_pages(list(declare_pages(site, Problems())), renderer, lambda name, chunks: files.__setitem__(name, b"".join(chunks)))
+    sizes, _ = render_pages(list(declare_pages(site, Problems())), renderer, lambda name, chunks: files.__setitem__(name, b"".join(chunks)))
     assert {name: len(data) for name, data in files.items()} == sizes
     return files
 
@@ -171,3 +171,19 @@ def test_compiled_templates_are_kept_for_the_next_process_and_a_damaged_or_unwri
     blocked = tmp_path / "a-file"
     blocked.write_text("")
     assert render_module.make_environment(templates, CompiledTemplates("engine", blocked / "cache.sqlite3")).get_template("company.html")
+
+
+class WhereRendered:
+    """A render.Describe (picklable, for helper processes): the process that rendered each page."""
+
+    def __call__(self, pages):
+        return [os.getpid()] * len(pages)
+
+
+@pytest.mark.skipif(worker_count() < 2, reason="needs two cores")
+def test_describe_runs_beside_each_page_in_the_process_that_renders_it(large_site, tmp_path):
+    pages = list(declare_pages(large_site, Problems()))
+    sizes, described = render_pages(pages, Renderer(REPO / "templates"), PutFailingOn(tmp_path / "site"), describe=WhereRendered())
+    assert described.keys() == sizes.keys() == {page.output_file for page in pages}
+    assert {described[page.output_file] for page in pages if page.item is None} == {os.getpid()}  # the whole site is here
+    assert os.getpid() not in {described[page.output_file] for page in pages if page.item is not None}

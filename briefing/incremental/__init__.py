@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from itertools import compress
 from operator import is_not
 from pathlib import Path
@@ -24,17 +23,14 @@ from ..parallel import Progress
 from ..problems import Problem, Problems
 from ..render import Renderer
 from ..settings import Settings
-from ..views import PageView, declare_pages, views_showing_texts
+from ..views import PageView, declare_pages
 from .fingerprints import Fingerprints
 from .memo import Memo
 from .patch import LastBuild, pages_with_new_texts, with_new_texts
-from .quick import QuickResult, quick_build, stored_page
+from .quick import PageNotes, QuickResult, quick_build, stored_page
 from .record import BuildRecord, build_key, engine_fingerprint, load_record, save_record
 from .stamps import MISSING, STAMP, digest_of, input_entries, output_stamps, size_in
 from .store import CompiledTemplates, Store
-
-STORED_AT_ONCE = 500  # company pages a large site's build stores at a time, so they never pile up in memory
-
 
 class Incremental:
     """What a Builder keeps between its builds, and what a new process finds of the last one."""
@@ -54,16 +50,14 @@ class Incremental:
         self.fingerprints: Fingerprints | None = None
         self.key = ""
         self.inputs: dict[str, bytes] | None = None  # the first build's scan, for its record
-        self.thread = ThreadPoolExecutor(1, thread_name_prefix="briefing-fingerprints")
-        self.background: Future | None = None  # the fingerprints of the pages being rendered
+        self.pending: dict[str, bytes] = {}  # the fingerprints of the pages being rendered, where known before
+        self.describe: PageNotes | None = None
         self.new_process = True
 
     def start(self, options_and_date: str) -> QuickResult | None:
         """Before a build: look at the templates; in a new process, at the record of the last build, and
         bring the output up to date without loading the site when only briefs' texts changed (None otherwise)."""
         self.memo.hits = 0
-        if self.background is not None:
-            wait([self.background])  # a failed build's fingerprints: no thread may run while workers fork
         self.prepare_templates()
         if not self.new_process:
             return None
@@ -123,50 +117,28 @@ class Incremental:
     def to_render(self, pages: tuple[PageView, ...]) -> tuple[list[PageView], dict[str, int]]:
         """The pages whose fingerprint is not that of their file in the output, and the sizes of the others.
         A page that is the very object the output was written from needs no fingerprint. With nothing to
-        compare (a first build), every page is rendered and fingerprinted meanwhile, in a thread of this
-        process: the pages render in helper processes."""
+        compare (a first build), every page is rendered, and fingerprinted where it renders (`describe`)."""
+        store = self.store.path if self.inputs is not None else None  # a record will be saved: store the company pages
+        self.describe = PageNotes(self.fingerprints.salt, store, self.output) if store or not self.prints else None
         if not self.prints:
-            self.background = self.thread.submit(self.fingerprint_and_store, pages, None)
+            self.pending = {}
             return list(pages), {}
         last = self.written[1] if self.written is not None and len(self.written[1]) == len(pages) else None
         fresh = pages if last is None else list(compress(pages, map(is_not, pages, last)))
-        prints = {**self.prints, **self.fingerprints.of(fresh)} if last is not None else self.fingerprints.of(fresh)
-        self.background = self.thread.submit(self.fingerprint_and_store, pages, prints)
+        self.pending = {**self.prints, **self.fingerprints.of(fresh)} if last is not None else self.fingerprints.of(fresh)
         todo, kept = [], {}
         for page in pages:
             name = page.output_file
-            if name in self.sizes and self.prints.get(name) == prints[name]:
+            if name in self.sizes and self.prints.get(name) == self.pending[name]:
                 kept[name] = self.sizes[name]
             else:
                 todo.append(page)
         return todo, kept
 
-    def fingerprint_and_store(self, pages: tuple[PageView, ...], prints: dict[str, bytes] | None) -> dict[str, bytes]:
-        """The pages' fingerprints (made now when None), and, for a new process's first build, the company pages
-        stored for the quick path of the next (those the store has with this fingerprint aside). Rows stored
-        before the build fails are harmless: a row is used only while the record names its fingerprint."""
-        prints = self.fingerprints.of(pages) if prints is None else prints
-        if self.inputs is None:
-            return prints
-        store = Store(engine_fingerprint())  # a connection of this thread's own
-        shown = set(views_showing_texts())
-        stored = store.page_prints(self.output)
-        rows, slugs = [], set()
-        for page in pages:
-            if page.kind in shown:
-                slugs.add(page.item.slug)
-                if stored.get(page.item.slug) != prints[page.output_file]:
-                    rows.append((page.item.slug, prints[page.output_file], stored_page(page)))
-                    if len(rows) == STORED_AT_ONCE:
-                        store.save_pages(self.output, rows)
-                        rows = []
-        store.save_pages(self.output, rows, stored.keys() - slugs)
-        store.close()
-        return prints
-
-    def built(self, site: Site, pages: tuple[PageView, ...], page_count: int, sizes: dict[str, int], warnings: list[Problem]) -> None:
+    def built(self, site: Site, pages: tuple[PageView, ...], page_count: int, sizes: dict[str, int], described: dict[str, object],
+              warnings: list[Problem]) -> None:
         """After the output was written: remember what it now holds; after a new process's first build, record it."""
-        self.prints, self.sizes = self.background.result(), dict(sizes)
+        self.prints, self.sizes = {**self.pending, **described}, dict(sizes)
         self.written = (site, pages)
         if self.inputs is None:
             return
@@ -176,6 +148,15 @@ class Incremental:
             return  # a file is gone already: the next build looks at every page again
         outputs = {name: stamp + self.prints.get(name, b"") for name, stamp in stamps.items()}
         save_record(self.store, self.output, BuildRecord(self.key, inputs, outputs, page_count, site.settings.base_path, tuple(warnings)))
+        self.store_pages(pages, described)
+
+    def store_pages(self, pages: tuple[PageView, ...], described: dict[str, object]) -> None:
+        """The company pages the store lacks (those rendered stored themselves), and no page of a company gone."""
+        stored = self.store.page_prints(self.output)
+        shown = [page for page in pages if page.text is not None]
+        rows = [(page.item.slug, self.prints[page.output_file], stored_page(page)) for page in shown
+                if page.output_file not in described and stored.get(page.item.slug) != self.prints[page.output_file]]
+        self.store.save_pages(self.output, rows, stored.keys() - {page.item.slug for page in shown})
 
     def forget(self) -> None:
         """Render every page next time: what is on disk may not be what the last build put there."""

@@ -52,3 +52,4 @@ class Fingerprints:
 
     def combine(self, digests: list[bytes]) -> bytes:
         return hashlib.blake2b(b"".join(digests), key=self.salt, digest_size=DIGEST_SIZE).digest()
+

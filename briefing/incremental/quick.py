@@ -164,3 +164,24 @@ def render_pages(pages: list[PageView], output: Path, renderer: Renderer, finger
     store.save_pages(output, [(page.item.slug, prints[page.output_file], rows[page.item.slug][1]) for page in pages])
     return report, dataclasses.replace(record, outputs=outputs)
 
+
+@dataclass(frozen=True, slots=True)
+class PageNotes:
+    """render.Describe: each page's fingerprint, made where the page renders (a large site's helper processes
+    share the work); with `store`, company pages are kept there for the quick path of the next process too.
+    Rows kept before the build fails are harmless: a row is used only while the record names its fingerprint."""
+
+    salt: bytes
+    store: Path | None
+    output: Path
+
+    def __call__(self, pages: list[PageView]) -> list[bytes]:
+        shared: dict[int, bytes] = {}
+        fingerprints = Fingerprints(self.salt)
+        prints = [fingerprints.page(page, shared) for page in pages]
+        rows = [(page.item.slug, fingerprint, stored_page(page)) for page, fingerprint in zip(pages, prints) if page.text is not None]
+        if self.store is not None and rows:
+            store = Store("", self.store)
+            store.save_pages(self.output, rows)
+            store.close()
+        return prints
