@@ -90,12 +90,20 @@ def parallel_iter(function: Callable[[T], R], items: Sequence[T], progress: Call
     FORKED["function"] = function  # set before the workers fork, so they inherit it
     pool = process_pool("fork", cores - 1)
     try:
-        # This process takes every `cores`-th chunk itself as it comes to it: one forked worker fewer,
-        # each of which would count all it shares with this process in its own memory.
         with ctrl_c_ignored():  # the workers fork at the first submit
-            futures = {index: pool.submit(apply_forked, chunk) for index, chunk in enumerate(chunks) if index % cores}
-        for index, chunk in enumerate(chunks):
-            results = loads(futures.pop(index).result()) if index % cores else [function(item) for item in chunk]
+            futures = [pool.submit(apply_forked, chunk) for chunk in chunks]
+        # While the next chunk in order is not ready, this process takes one that no worker has started, from the
+        # back: it works instead of waiting, with one forked worker fewer (each would count what it shares with
+        # this process in its own memory).
+        taken: dict[int, list] = {}
+        back = len(chunks) - 1
+        for index in range(len(chunks)):
+            while index not in taken and back > index and not futures[index].done():
+                if futures[back].cancel():
+                    taken[back] = [function(item) for item in chunks[back]]
+                back -= 1
+            results = taken.pop(index) if index in taken else loads(futures[index].result())
+            futures[index] = None  # its results are the caller's now
             if progress:
                 progress(len(results))
             yield from results
