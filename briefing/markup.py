@@ -114,7 +114,7 @@ class Names:
         return {name for name, _ in pairs ^ other_pairs}, retitled
 
     def digest(self) -> str:
-        """Stable across processes (unlike hash()): part of the disk-cache key of every body converted with these names."""
+        """Stable across processes (unlike hash()): part of the cache key of every body converted with these names."""
         text = repr((sorted(self.titles.items()), sorted(self.by_first_word.items())))
         return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
 

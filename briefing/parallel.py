@@ -115,8 +115,7 @@ def parallel_iter(function: Callable[[T], R], items: Sequence[T], progress: Call
 
 
 def process_pool(start_method: str, workers: int, **options) -> Executor:
-    """concurrent.futures' pool of processes, imported only by a build that needs one (it brings in
-    multiprocessing: 10 ms of every new process)."""
+    """concurrent.futures' pool of processes (and multiprocessing), imported by a build that needs one."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 

@@ -171,7 +171,8 @@ def rendered_by_helpers(pool, chunks, advance: Callable[[int], None]) -> tuple[d
     for results in bounded(pool, render_in_helper, chunks, IN_FLIGHT):
         for name, size, description in results:
             sizes[name] = size
-            described[name] = description
+            if description is not None:
+                described[name] = description
         advance(len(results))
     return sizes, described
 

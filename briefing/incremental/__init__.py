@@ -1,7 +1,7 @@
 """The speed machinery, behind one interface the builder calls: `Incremental`.
 
 The stages know nothing of it. It hands the documents and model stages a
-`read` and a `convert` that remember (memo.py), patches the last site after
+`read`, a `list_files` and a `convert` that remember (memo.py), patches the last site after
 an edit to a brief's text instead of resolving the model again (patch.py),
 tells which declared pages show something new (fingerprints.py), and keeps
 in the cache file (store.py) what a new process can reuse: parsed files,
@@ -18,6 +18,7 @@ from operator import is_not
 from pathlib import Path
 
 from ..documents import Documents
+from ..markup import Names
 from ..model import Site, build_site
 from ..parallel import Progress
 from ..problems import Problem, Problems
@@ -30,7 +31,7 @@ from .patch import LastBuild, pages_with_new_texts, with_new_texts
 from .quick import PageNotes, QuickResult, quick_build, stored_page
 from .record import BuildRecord, build_key, engine_fingerprint, load_record, save_record
 from .stamps import MISSING, STAMP, digest_of, input_entries, output_stamps, size_in
-from .store import CompiledTemplates, Store
+from .store import CompiledTemplates, Store, output_key, pickled
 
 class Incremental:
     """What a Builder keeps between its builds, and what a new process finds of the last one."""
@@ -58,6 +59,7 @@ class Incremental:
         """Before a build: look at the templates; in a new process, at the record of the last build, and
         bring the output up to date without loading the site when only briefs' texts changed (None otherwise)."""
         self.memo.hits = 0
+        self.inputs = None  # a record pairs the inputs and outputs of one build
         self.prepare_templates()
         if not self.new_process:
             return None
@@ -68,7 +70,7 @@ class Incremental:
         if record is None:
             return None
         if record.key == self.key:
-            quick = quick_build(self.content, self.output, self.store, record, self.inputs, self.renderer, self.fingerprints, self.memo.stored_names())
+            quick = quick_build(self.content, self.output, self.store, record, self.inputs, self.renderer, self.fingerprints, self.recorded_names())
             if quick is not None:
                 if quick.record != record:
                     save_record(self.store, self.output, quick.record)
@@ -104,7 +106,7 @@ class Incremental:
             model_problems = self.last.problems
         self.memo.save()  # what was parsed and converted holds even when the site has errors
         if not problems.errors:
-            self.last = LastBuild(documents, site, drafts, model_problems)
+            self.last = LastBuild(documents, site, drafts, model_problems, self.memo.names, self.memo.autolink)
         return site
 
     def pages(self, site: Site, problems: Problems) -> tuple[PageView, ...]:
@@ -148,7 +150,16 @@ class Incremental:
             return  # a file is gone already: the next build looks at every page again
         outputs = {name: stamp + self.prints.get(name, b"") for name, stamp in stamps.items()}
         save_record(self.store, self.output, BuildRecord(self.key, inputs, outputs, page_count, site.settings.base_path, tuple(warnings)))
+        self.store.put_many({self.names_key(): pickled((self.last.names, self.last.autolink))})
         self.store_pages(pages, described)
+
+    def names_key(self) -> bytes:
+        return self.store.key("recorded names", output_key(self.output))
+
+    def recorded_names(self) -> tuple[Names, bool] | None:
+        """The company names and autolink setting the bodies of the recorded build were converted with."""
+        found = self.store.get_many([self.names_key()]).get(self.names_key())
+        return found if isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], Names) else None
 
     def store_pages(self, pages: tuple[PageView, ...], described: dict[str, object]) -> None:
         """The company pages the store lacks (those rendered stored themselves), and no page of a company gone."""

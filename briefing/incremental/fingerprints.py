@@ -3,8 +3,8 @@
 A page's fingerprint is a digest of its declaration (views.PageView): its URL,
 kind, title and template, and the digests of the parts of the model it shows.
 A part is digested from its pickle, once per build however many pages show
-it (the chrome, the whole site); a tuple of records (the companies) record by
-record, so a company's digest serves its own page and the pages about the
+it (the chrome, the whole site); a tuple of dataclasses (the companies) one
+by one, so a company's digest serves its own page and the pages about the
 whole site alike.
 """
 

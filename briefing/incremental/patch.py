@@ -17,7 +17,7 @@ from itertools import compress
 from operator import is_not
 
 from ..documents import Documents
-from ..markup import RenderedBody
+from ..markup import Names, RenderedBody
 from ..model import (
     CompanyText,
     Referrer,
@@ -35,12 +35,15 @@ from .memo import Memo
 
 @dataclass(frozen=True, slots=True)
 class LastBuild:
-    """The documents and site of the last good build, and the problems its model stage reported."""
+    """The documents and site of the last good build, the problems its model stage reported, and the company
+    names and autolink setting its bodies were converted with."""
 
     documents: Documents
     site: Site
     drafts: bool
     problems: tuple[Problem, ...]
+    names: Names
+    autolink: bool
 
 
 def with_new_texts(last: LastBuild, documents: Documents, settings: Settings, build_date: datetime.date, drafts: bool, memo: Memo,
@@ -52,8 +55,8 @@ def with_new_texts(last: LastBuild, documents: Documents, settings: Settings, bu
     unchanged = ("sources", "index", "term_pages", "unreadable_briefs", "unreadable_sources", "sources_file_failed")
     if any(getattr(documents, name) != getattr(before, name) for name in unchanged):
         return None
-    if len(documents.briefs) != len(before.briefs) or memo.converter is None:
-        return None
+    if len(documents.briefs) != len(before.briefs) or memo.names is not last.names or memo.autolink != last.autolink:
+        return None  # the memo's converter is not the last good build's (a failed build changed the names since)
     texts = site.texts
     updated: dict[str, CompanyText] = {}
     relinked: list[tuple[str, RenderedBody]] = []

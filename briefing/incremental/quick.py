@@ -2,11 +2,11 @@
 
 Loading a large site's model takes seconds even from the cache. This path
 reads only the record of the last build, the briefs that changed and their
-stored pages, and takes the decision patch.with_new_texts takes in memory: a
-brief that kept the text of its front-matter (so no YAML is read) and whose
-body kept its links, anchors and citations changes only the pages whose view
-shows texts (views.views_showing_texts: its own page), and every other page,
-problem and warning of the last build holds. Anything else returns None, and
+stored pages: a brief that kept the text of its front-matter (so no YAML is
+read) and whose body kept its links, anchors and citations changes only the
+pages whose view shows texts (views.views_showing_texts: its own page), and
+every other page, problem and warning of the last build holds (a stricter
+rule than patch.with_new_texts, which also takes new links in memory). Anything else returns None, and
 the build runs in full.
 """
 

@@ -13,6 +13,7 @@ safe.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import pickle
 import sqlite3
@@ -68,8 +69,8 @@ class Store:
                 self.db.execute("PRAGMA synchronous=OFF")  # a cache: losing the last write to a crash is harmless
                 for statement in SCHEMA:
                     self.db.execute(statement)
-            except (OSError, sqlite3.Error):
-                self.failed()
+            except (OSError, sqlite3.Error) as exc:
+                self.failed(exc)
                 return None
         return self.db
 
@@ -79,8 +80,8 @@ class Store:
             return []
         try:
             return db.execute(query, tuple(parameters)).fetchall()
-        except sqlite3.Error:
-            self.failed()
+        except sqlite3.Error as exc:
+            self.failed(exc)
             return []
 
     def write(self, statements: list[tuple[str, Iterable]]) -> bool:
@@ -94,22 +95,27 @@ class Store:
                 for statement, rows in statements:
                     db.executemany(statement, rows)
             return True
-        except sqlite3.Error:
-            self.failed()
+        except sqlite3.Error as exc:
+            self.failed(exc)
             return False
 
-    def failed(self) -> None:
-        """Close the file, and delete it when SQLite finds it damaged (a lock or a full disk is left alone)."""
+    def failed(self, exc: Exception) -> None:
+        """Close the file, and delete it when SQLite finds it damaged; a lock, a full disk or a folder that
+        cannot be written is left alone (that write is only lost)."""
         self.close()
+        if isinstance(exc, (OSError, sqlite3.OperationalError)):
+            return
         try:
-            db = sqlite3.connect(self.path, timeout=2)
-            ok = db.execute("PRAGMA quick_check").fetchone() == ("ok",)
-            db.close()
-        except sqlite3.DatabaseError as exc:
-            ok = isinstance(exc, sqlite3.OperationalError)  # locked or unreadable: not ours to judge
-        if not ok:
-            self.path.unlink(missing_ok=True)
-            Path(f"{self.path}-journal").unlink(missing_ok=True)
+            with contextlib.closing(sqlite3.connect(self.path, timeout=2)) as db:
+                damaged = db.execute("PRAGMA quick_check").fetchone() != ("ok",)
+        except sqlite3.OperationalError:
+            return
+        except sqlite3.DatabaseError:
+            damaged = True
+        if damaged:
+            for path in (self.path, Path(f"{self.path}-journal")):
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)
 
     def close(self) -> None:
         if self.db is not None:
@@ -154,8 +160,8 @@ class Store:
                 db.execute("DELETE FROM used")
                 db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((key,) for key in used))
                 db.execute("DELETE FROM entries WHERE key NOT IN (SELECT key FROM used)")
-        except sqlite3.Error:
-            self.failed()
+        except sqlite3.Error as exc:
+            self.failed(exc)
 
     # The record of an output folder's last build, and its company pages.
 
