@@ -66,7 +66,7 @@ def main() -> None:
         "",
         "A text edit keeps the brief's links, citations and headings: the model is patched and one page",
         "re-rendered. An edit adding a link to another company also changes that company's backlinks:",
-        "both records are patched and both pages re-rendered (a link that gives a company its first",
+        "both companies' texts are patched and both pages re-rendered (a link that gives a company its first",
         "referrer, or a new citation or heading, rebuilds the whole model).",
         "",
     ]

@@ -105,7 +105,7 @@ def main() -> None:
         f"- machine: {platform.machine()}, {platform.system()} {platform.release()}, Python {platform.python_version()}, Chromium {version}",
         "",
         "A text edit changes words only: the site model is patched and one page re-rendered. An edit adding",
-        "a link also changes the linked company's backlinks: both records are patched, both pages re-rendered.",
+        "a link also changes the linked company's backlinks: both companies' texts are patched, both pages re-rendered.",
         "",
         "| corpus | edit | median | min | max | edits |",
         "|---|---|---|---|---|---|",
