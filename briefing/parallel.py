@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import pickle
 import signal
-from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, as_completed, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, as_completed, wait
 from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
 from .pickling import dumps, loads
@@ -89,21 +89,27 @@ def parallel_iter(function: Callable[[T], R], items: Sequence[T], progress: Call
     chunks = [items[start:start + size] for start in range(0, len(items), size)]
     FORKED["function"] = function  # set before the workers fork, so they inherit it
     pool = process_pool("fork", cores - 1)
+    futures: dict[int, Future] = {}  # chunks sent to the workers, by position
+    taken: dict[int, list] = {}  # chunks this process did itself, by position
+    sent = 0  # chunks given out, to the workers or to this process
+
+    def send() -> None:  # a chunk at work and one waiting for each worker: the rest stay here to be taken
+        nonlocal sent
+        while sent < len(chunks) and len(futures) < 2 * (cores - 1):
+            futures[sent] = pool.submit(apply_forked, chunks[sent])
+            sent += 1
+
     try:
         with ctrl_c_ignored():  # the workers fork at the first submit
-            futures = [pool.submit(apply_forked, chunk) for chunk in chunks]
-        # While the next chunk in order is not ready, this process takes one that no worker has started, from the
-        # back: it works instead of waiting, with one forked worker fewer (each would count what it shares with
-        # this process in its own memory).
-        taken: dict[int, list] = {}
-        back = len(chunks) - 1
+            send()
         for index in range(len(chunks)):
-            while index not in taken and back > index and not futures[index].done():
-                if futures[back].cancel():
-                    taken[back] = [function(item) for item in chunks[back]]
-                back -= 1
-            results = taken.pop(index) if index in taken else loads(futures[index].result())
-            futures[index] = None  # its results are the caller's now
+            # While the next chunk in order is not ready, this process takes the next one no worker has: it works
+            # instead of waiting, with one forked worker fewer (each counts what it shares with this process).
+            while index not in taken and not futures[index].done() and sent < len(chunks):
+                taken[sent] = [function(item) for item in chunks[sent]]
+                sent += 1
+            results = taken.pop(index) if index in taken else loads(futures.pop(index).result())
+            send()
             if progress:
                 progress(len(results))
             yield from results
