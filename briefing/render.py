@@ -137,8 +137,8 @@ def render_pages(pages: list[PageView], renderer: Renderer, put: Put, progress: 
                  bytecode_cache: jinja2.BytecodeCache | None = None, describe: Describe | None = None) -> tuple[dict[str, int], dict[str, object]]:
     """`put` every page; the size of each by its output file, and what `describe` said of it (how a caller adds
     work of its own to each page's, in parallel). On a large site the pages about one item go to spawned
-    helpers, pickled a chunk at a time by a thread of this process, while this one renders the pages about the
-    whole site: it holds the whole site already, and a helper would need all of it sent."""
+    helpers, pickled a chunk at a time by a thread of this process, while this one renders the pages that show
+    no item (those about the whole site): it holds the whole site already, and a helper would need all of it sent."""
     advance = counter(progress, "rendering", len(pages)) or (lambda count: None)
     cores = worker_count()
     if len(pages) < MIN_ITEMS or cores < 2:

@@ -8,7 +8,8 @@ from test_builder import fresh_build, snapshot
 
 from briefing.builder import Builder, BuildOptions
 from briefing.incremental.memo import Memo
-from briefing.incremental.store import Store, cache_path, pickled
+from briefing.incremental.store import Store, cache_path
+from briefing.pickling import dumps
 from briefing.markup import Names
 from briefing.problems import Problems
 
@@ -16,7 +17,7 @@ from briefing.problems import Problems
 def test_values_come_back_under_the_same_salt_only(tmp_path):
     cache = Store("engine 1", tmp_path / "c.sqlite3")
     key = cache.key("file", "a.md", b"bytes")
-    cache.put_many({key: pickled(("value", []))})
+    cache.put_many({key: dumps(("value", []))})
     assert cache.get_many([key]) == {key: ("value", [])}
     assert cache.key("file", "a.md", b"other bytes") != key
     assert cache.key("file", "a.m", b"dbytes") != key  # parts are delimited
@@ -31,7 +32,7 @@ def test_a_damaged_cache_is_a_miss_and_is_replaced(tmp_path, damage):
     cache = Store("engine", path)
     key = cache.key("x")
     assert cache.get_many([key]) == {}
-    cache.put_many({key: pickled(1)})
+    cache.put_many({key: dumps(1)})
     assert cache.get_many([key]) == {key: 1}
 
 

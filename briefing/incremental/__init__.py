@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..documents import Documents
 from ..markup import Names
+from ..pickling import dumps
 from ..model import Site, build_site
 from ..parallel import Progress
 from ..problems import Problem, Problems
@@ -31,7 +32,7 @@ from .patch import LastBuild, pages_with_new_texts, with_new_texts
 from .quick import PageNotes, QuickResult, quick_build, stored_page
 from .record import BuildRecord, build_key, engine_fingerprint, load_record, save_record
 from .stamps import MISSING, STAMP, digest_of, input_entries, output_stamps, size_in
-from .store import CompiledTemplates, Store, output_key, pickled
+from .store import CompiledTemplates, Store, output_key
 
 class Incremental:
     """What a Builder keeps between its builds, and what a new process finds of the last one."""
@@ -150,7 +151,7 @@ class Incremental:
             return  # a file is gone already: the next build looks at every page again
         outputs = {name: stamp + self.prints.get(name, b"") for name, stamp in stamps.items()}
         save_record(self.store, self.output, BuildRecord(self.key, inputs, outputs, page_count, site.settings.base_path, tuple(warnings)))
-        self.store.put_many({self.names_key(): pickled((self.last.names, self.last.autolink))})
+        self.store.put_many({self.names_key(): dumps((self.last.names, self.last.autolink))})
         self.store_pages(pages, described)
 
     def names_key(self) -> bytes:

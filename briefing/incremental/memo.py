@@ -16,10 +16,10 @@ from ..documents import Parse, markdown_files
 from ..files import read_bytes
 from ..markup import BodyConverter, Names, RenderedBody
 from ..parallel import Progress, counter, parallel_iter, parallel_map
-from ..pickling import loads
+from ..pickling import dumps, loads
 from ..problems import Problem, Problems
 from .stamps import MISSING, stamp_of
-from .store import Store, pickled
+from .store import Store
 
 T = TypeVar("T")
 FLUSH_EVERY = 1000  # values stored at a time, so a large site's never pile up in memory
@@ -81,7 +81,7 @@ class Memo:
             own = Problems()
             data = read_bytes(Path(paths[index]), self.content, Problems()) if self.store is not None else None
             value = parse(paths[index], data, own)
-            return (None if data is None else file_key(index, data)), pickled((value, tuple(own.items)))
+            return (None if data is None else file_key(index, data)), dumps((value, tuple(own.items)))
 
         for index, (key, data) in zip(missing, parallel_iter(parse_one, missing, counter(self.progress, "reading", len(missing)))):
             value, own = loads(data)
@@ -107,7 +107,7 @@ class Memo:
             self.converter = BodyConverter(names, autolink=autolink)
             self.bodies = self.rekeyed(self.left_as_they_were(self.bodies, previous))
             if self.store is not None and previous != (names, autolink):
-                self.queue(self.store.key("names"), pickled((names, autolink)))
+                self.queue(self.store.key("names"), dumps((names, autolink)))
         keys = [(slug, text, first_line) for slug, (text, first_line) in bodies.items()]
         missing = [key for key in keys if key not in self.bodies]
         converted = {key: self.bodies.get(key) for key in keys}
@@ -129,7 +129,7 @@ class Memo:
                 missing = [key for key in missing if key not in reused]
         self.hits += len(keys) - len(missing)
         convert = self.converter.convert
-        fresh = parallel_iter(lambda key: pickled(convert(key[1], key[2], key[0])), missing, counter(self.progress, "converting", len(missing)))
+        fresh = parallel_iter(lambda key: dumps(convert(key[1], key[2], key[0])), missing, counter(self.progress, "converting", len(missing)))
         for key, data in zip(missing, fresh):
             converted[key] = (loads(data), self.remember_body(key, data, disk_keys.get(key)))
         self.bodies = converted
@@ -165,7 +165,7 @@ class Memo:
         of its body `replacing` (text, first line): a preview edited for hours keeps one body a brief."""
         self.bodies.pop((slug, *replacing), None)
         body = self.converter.convert(text, first_line, slug)
-        self.bodies[(slug, text, first_line)] = (body, self.remember_body((slug, text, first_line), pickled(body)))
+        self.bodies[(slug, text, first_line)] = (body, self.remember_body((slug, text, first_line), dumps(body)))
         return body
 
     def body_key(self, slug: str, text: str, first_line: int, names_digest: str | None = None) -> bytes:

@@ -22,7 +22,6 @@ from typing import Iterable
 
 import jinja2
 
-from ..pickling import dumps
 
 CACHE_FOLDER = Path(".briefing-cache")
 FILE_NAME = "cache.sqlite3"
@@ -37,10 +36,6 @@ BATCH = 500  # keys per SELECT: SQLite limits the number of parameters of one st
 
 def cache_path() -> Path:
     return CACHE_FOLDER / FILE_NAME
-
-
-def pickled(value: object) -> bytes:
-    return dumps(value)
 
 
 class Store:
