@@ -9,6 +9,7 @@ reported: content is never trusted to carry markup.
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import xml.etree.ElementTree as etree
 import zlib
@@ -20,7 +21,7 @@ from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
-from markdown.util import AtomicString
+from markdown.util import AMP_SUBSTITUTE, AtomicString
 
 from .slugs import slugify
 
@@ -199,9 +200,27 @@ def unescape(text: str) -> str:
     return re.sub("\x02(\\d+)\x03", lambda m: chr(int(m.group(1))), text)
 
 
+def as_written(address: str) -> str:
+    """An address of the tree as the Markdown wrote it: backslash escapes put back."""
+    return re.sub("\x02(\\d+)\x03", lambda m: "\\" + chr(int(m.group(1))), address)
+
+
+def printable(text: str) -> str:
+    """Text for an error line, its control characters shown as escapes."""
+    return re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def browser_address(address: str) -> str:
+    """An href or src of the tree as a browser follows it: backslash escapes put back, character references decoded
+    as the HTML parser decodes them (`&#58;`, `&#x3A`, `&colon;`), and every control character and space removed (the
+    URL parser removes tabs and newlines anywhere and the others at the ends; removing them all is stricter)."""
+    decoded = html.unescape(unescape(address).replace(AMP_SUBSTITUTE, "&"))
+    return re.sub(r"[\x00-\x20]", "", decoded)
+
+
 def is_safe_address(address: str) -> bool:
-    squeezed = re.sub(r"[\x00-\x20]", "", address).lower()
-    scheme = re.match(r"[a-z][a-z0-9+.-]*:", squeezed)
+    """Whether the address, as the browser reads it, has no scheme (a relative link) or an allowed one."""
+    scheme = re.match(r"[a-z][a-z0-9+.-]*:", browser_address(address).lower())
     return scheme is None or scheme.group() in SAFE_SCHEMES
 
 
@@ -274,7 +293,7 @@ class BodyConverter:
         self.found = found = _Found()
         self.self_slug = self_slug
         html = self.md.reset().convert(text)
-        locate = Locator(text, first_line)
+        locate = Locator(text.expandtabs(self.md.tab_length), first_line)  # the text as Python-Markdown reads it
         order: dict[str, int] = {}
         for source_id, _ in found.citations:
             order.setdefault(source_id, len(order) + 1)
@@ -289,7 +308,7 @@ class BodyConverter:
             wikilinks=tuple(WikiLink(t, a, label, locate(raw)) for t, a, label, raw in found.wikilinks),
             citations=tuple(Citation(source_id, citation_lines[source_id]) for source_id in order),
             autolinks=tuple(found.autolinks),
-            unsafe_links=tuple(UnsafeLink(address, locate(address)) for address in found.unsafe),
+            unsafe_links=tuple(UnsafeLink(printable(as_written(a)), locate(as_written(a))) for a in found.unsafe),
         )
 
 
