@@ -22,7 +22,7 @@ from .parallel import Progress, WorkerLost
 from .problems import ContentError, Problem, Problems
 from .render import render_pages, site_files
 from .views import LISTED
-from .writer import Staging, WriteReport, check_output_folder
+from .writer import Interrupted, Staging, WriteReport, check_output_folder, holding, read_manifest
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +46,7 @@ class BuildResult:
     report: WriteReport | None = None
     seconds: float = 0.0
     base_path: str = ""
+    repaired: str = ""  # what an interrupted build had left, now put right
 
 
 class Builder:
@@ -74,11 +75,28 @@ class Builder:
             refused = check_output_folder(options.output, [(options.content, False), (options.templates, False), (Path.cwd(), True)])
             if refused:
                 raise ContentError(refused)
+            with holding(options.output) as interrupted:
+                return self.build_holding(started, problems, interrupted)
+        except ContentError as exc:
+            errors = sorted(set(problems.errors) | set(exc.problems))
+            return BuildResult(False, tuple(errors), tuple(problems.warnings), seconds=time.perf_counter() - started)
+
+    def build_holding(self, started: float, problems: Problems, interrupted: Interrupted | None) -> BuildResult:
+        """The build, once this process holds the output folder; `interrupted`: what a build stopped midway left."""
+        options = self.options
+        repaired = interrupted.note(options.output) if interrupted is not None else ""
+        previous = self.committed
+        repairing = interrupted is not None and interrupted.files is not None
+        if repairing:
+            self.cache.forget()  # any file may be the old or the new one: compare every page with its file
+            previous = read_manifest(options.output) | interrupted.files
+        try:
             date = build_date()
-            quick = self.cache.start(repr((options, date)))
+            quick = self.cache.start(repr((options, date)), trust_output=not repairing)
             if quick is not None:
                 record = quick.record
-                return BuildResult(True, (), record.warnings, record.pages, quick.rendered, quick.reused, quick.report, time.perf_counter() - started, record.base_path)
+                return BuildResult(True, (), record.warnings, record.pages, quick.rendered, quick.reused, quick.report,
+                                   time.perf_counter() - started, record.base_path, repaired)
             settings, documents = load_documents(options.content, problems, options.base_url, self.cache.memo.read, self.cache.memo.list_files)
             site = self.cache.site(documents, settings, date, options.drafts, problems)
             problems.raise_errors()
@@ -98,7 +116,7 @@ class Builder:
                 raise
             sizes.update(kept)
             try:
-                report = staging.commit(set(sizes), self.committed)
+                report = staging.commit(set(sizes), previous)
             except ContentError:
                 self.cache.forget()
                 self.committed = None
@@ -113,4 +131,4 @@ class Builder:
             lost = Problem(str(options.output), 0, f"{exc}; it may have been killed for lack of memory: build again, or with fewer other programs running")
             return BuildResult(False, (lost,), tuple(problems.warnings), seconds=time.perf_counter() - started)
         seconds = time.perf_counter() - started
-        return BuildResult(True, (), tuple(problems.warnings), page_count, len(todo), self.cache.memo.hits, report, seconds, settings.base_path)
+        return BuildResult(True, (), tuple(problems.warnings), page_count, len(todo), self.cache.memo.hits, report, seconds, settings.base_path, repaired)

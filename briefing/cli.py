@@ -64,6 +64,8 @@ def report_build(result: BuildResult, output: Path) -> None:
     if PROGRESS is not None:
         PROGRESS.clear()
     print_problems(list(result.errors) + list(result.warnings))
+    if result.repaired:
+        print(result.repaired, file=sys.stderr)
     if result.ok:
         report = result.report
         print(f"built {result.pages} pages ({result.rendered} rendered, {result.reused} files and bodies reused): {report.written} files written, {report.unchanged} unchanged, {report.removed} removed in {result.seconds:.2f} s")

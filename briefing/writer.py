@@ -2,22 +2,38 @@
 
 The output folder keeps a manifest of the files Briefing wrote. A later build
 removes files of the old manifest that it no longer makes; a non-empty folder
-without a manifest is refused rather than wiped.
+without a manifest is refused rather than wiped, and so is one with a symbolic
+link inside (the output folder itself may be one).
+
+One build at a time writes a folder: it holds a lock beside it for the whole
+build. Moving the staged files into place is the one step that changes the
+output; a journal written before it and removed after it tells the next build
+that it was interrupted, and which files it may have left, so that build
+writes every page again and removes what it no longer makes.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime
+import fcntl
 import json
 import os
 import shutil
 import stat
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from .problems import ContentError, Problem
 
 STAGING = ".briefing-staging"
+STAGING_ONLY = ".briefing-own"  # inside the staging folder: Briefing's own files before they are placed
 MANIFEST = ".briefing-manifest.json"  # every file a build wrote, so the next one removes only its own
+JOURNAL = ".briefing-journal.json"  # there only while staged files are moved into place
+LOCK_SUFFIX = ".briefing-lock"  # .<output folder's name>.briefing-lock, beside the output folder
+MOST_LINKS_NAMED = 20
 
 
 def current_umask() -> int:
@@ -46,9 +62,105 @@ def check_output_folder(output: Path, protected: list[tuple[Path, bool]]) -> lis
             problems.append(Problem(str(output), 0, f"output folder would overwrite or sit inside {folder}; choose another --output"))
     if output.exists() and not output.is_dir():
         problems.append(Problem(str(output), 0, "output is a file, not a folder; choose another --output"))
-    elif output.is_dir() and any(output.iterdir()) and not (output / MANIFEST).is_file():
-        problems.append(Problem(str(output), 0, f"output folder is not empty and has no {MANIFEST}, so Briefing did not make it; empty it or choose another --output"))
+    elif output.is_dir() and any(output.iterdir()):
+        if not (output / MANIFEST).is_file():
+            problems.append(Problem(str(output), 0, f"output folder is not empty and has no {MANIFEST}, so Briefing did not make it; empty it or choose another --output"))
+        problems.extend(links_problems(output))
     return problems
+
+
+def links_inside(output: Path, names: Iterable[str] = ()) -> list[str]:
+    """The symbolic links among the output folder's own entries and the folders on the way to each of `names`:
+    every link writing or removing those files could go through (a link in a file's own place is replaced,
+    never followed). Walking every folder of a large site instead would cost a no-change build most of its time."""
+    links, seen = set(), set()
+    try:
+        with os.scandir(output) as entries:
+            links.update(entry.name for entry in entries if entry.is_symlink())
+    except OSError:
+        return []
+    for name in names:
+        parts = name.split("/")
+        for end in range(2, len(parts)):
+            part = "/".join(parts[:end])
+            if part in seen:
+                continue
+            seen.add(part)
+            try:
+                mode = os.lstat(os.path.join(output, part)).st_mode
+            except OSError:
+                break  # not there, nor anything under it
+            if stat.S_ISLNK(mode):
+                links.add(part)
+                break
+    return sorted(links)
+
+
+def links_problems(output: Path, names: Iterable[str] = ()) -> list[Problem]:
+    return [Problem(str(output / link), 0, "is a symbolic link inside the output folder, which Briefing never follows (a rebuild could write or "
+                    "delete through it); remove it, or choose an --output without links") for link in links_inside(output, names)[:MOST_LINKS_NAMED]]
+
+
+@dataclass(frozen=True, slots=True)
+class Interrupted:
+    """What an interrupted build left in the output folder: its staged files, and if it was moving them into
+    place, the journal's list of every file it may have left there."""
+
+    files: frozenset[str] | None  # None: it never began moving files, so the output is as the build before left it
+
+    def note(self, output: Path) -> str:
+        if self.files is None:
+            return f"removed the staged files of an interrupted build from {output}"
+        return f"repaired {output}: a build was interrupted while moving its files into place; every page was written again"
+
+
+@contextlib.contextmanager
+def holding(output: Path) -> Iterator[Interrupted | None]:
+    """Hold the output folder for one build: no other Briefing process may build into it meanwhile (it stops at
+    once, naming this one). Yields what an interrupted build left there, after removing its staged files."""
+    lock = output.resolve()
+    lock = lock.with_name(f".{lock.name}{LOCK_SUFFIX}")
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        handle = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise ContentError([Problem(str(lock), 0, f"cannot lock the output folder: {exc.strerror or exc}; check the folder's permissions")]) from None
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(handle, 1000, 0).decode("utf-8", "replace").strip() or "another process"
+            raise ContentError([Problem(str(output), 0, f"another build is writing this folder: {holder}; wait for it to end (or stop it) and build again")]) from None
+        since = datetime.datetime.now().isoformat(timespec="seconds")
+        os.ftruncate(handle, 0)
+        os.pwrite(handle, f"Briefing process {os.getpid()} ({' '.join(sys.argv)}), since {since}\n".encode("utf-8", "replace"), 0)
+        yield left_over(output)
+    finally:
+        with contextlib.suppress(OSError):
+            fcntl.flock(handle, fcntl.LOCK_UN)  # helper processes forked meanwhile share the lock until they end
+        os.close(handle)
+
+
+def left_over(output: Path) -> Interrupted | None:
+    staged = output / STAGING
+    journal = output / JOURNAL
+    if not os.path.lexists(staged) and not os.path.lexists(journal):
+        return None
+    files = None
+    if os.path.lexists(journal):
+        try:
+            files = frozenset(n for n in json.loads(journal.read_bytes())["files"] if isinstance(n, str) and safe_relative(n))
+        except (OSError, ValueError, KeyError, TypeError):
+            files = frozenset()  # damaged: the manifest alone says what to remove
+    remove_staging(staged)
+    return Interrupted(files)
+
+
+def remove_staging(staged: Path) -> None:
+    if staged.is_symlink() or staged.is_file():
+        staged.unlink()
+    else:
+        shutil.rmtree(staged, ignore_errors=True)
 
 
 class Staging:
@@ -67,7 +179,7 @@ class Staging:
         self.output = output
         self.folder = output / STAGING
         self.made_output = not output.exists()
-        shutil.rmtree(self.folder, ignore_errors=True)  # left by a build that was killed
+        remove_staging(self.folder)  # left by a build that was killed
 
     def put(self, name: str, chunks: list[bytes]) -> None:
         """Stage the file made of `chunks` as output file `name`, unless the output already holds exactly these bytes.
@@ -104,22 +216,47 @@ class Staging:
 
     def commit(self, names: set[str], previous: set[str] | None = None) -> WriteReport:
         """Move the staged files into place, remove files of the last build that `names` no longer has, and
-        record `names` in the manifest. `previous`: the names this process committed last, if it did."""
+        record `names` in the manifest. `previous`: the files the output may hold from earlier builds, when the
+        caller knows (else the manifest's). The journal names every file this leaves in the meantime."""
         if previous is None:
             previous = read_manifest(self.output)
+        manifest_path = self.output / MANIFEST
+        manifest = json.dumps({"files": sorted(names)}, indent=0).encode()
+        stale = previous - names
+        new_manifest = not manifest_path.is_file() or manifest_path.read_bytes() != manifest
+        staged = staged_names(self.folder)
+        if not (staged or stale or new_manifest):
+            remove_staging(self.folder)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.output / JOURNAL)  # an interrupted build's: what it left is put right
+            return WriteReport(0, len(names), 0)
+        refused = links_problems(self.output, stale | staged)
+        if refused:
+            remove_staging(self.folder)
+            raise ContentError(refused)
         try:
-            written = move_into_place(self.folder, self.output) if self.folder.is_dir() else 0
-            removed = remove_stale(previous - names, self.output)
-            manifest_path = self.output / MANIFEST
-            if names != previous or not manifest_path.is_file():
-                manifest = json.dumps({"files": sorted(names)}, indent=0).encode()
-                if not manifest_path.is_file() or manifest_path.read_bytes() != manifest:
-                    manifest_path.write_bytes(manifest)
+            self.place(JOURNAL, json.dumps({"files": sorted(previous | names)}, indent=0).encode())
+            written = move_into_place(self.folder, self.output, skip=STAGING_ONLY)
+            removed = remove_stale(stale, self.output)
+            if new_manifest:
+                self.place(MANIFEST, manifest)
+            os.unlink(self.output / JOURNAL)
         except OSError as exc:
             raise ContentError([cannot_write(self.output, exc)]) from None
         finally:
-            shutil.rmtree(self.folder, ignore_errors=True)
+            remove_staging(self.folder)
         return WriteReport(written, len(names) - written, removed)
+
+    def place(self, name: str, data: bytes) -> None:
+        """Write a file of Briefing's own at once: staged, then moved over the old one."""
+        staged = self.folder / STAGING_ONLY / name
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        self.output.mkdir(parents=True, exist_ok=True)
+        with open(staged, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(staged, self.output / name)
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -134,12 +271,15 @@ def cannot_write(output: Path, exc: OSError) -> Problem:
     return Problem(str(output), 0, f"cannot write the site: {exc.strerror or exc} ({exc.filename}); check the folder's permissions and free space")
 
 
-def move_into_place(staged: Path, target: Path) -> int:
-    """Move every file under `staged` to the same place under `target`, whole new folders at once; the number of files."""
+def move_into_place(staged: Path, target: Path, skip: str = "") -> int:
+    """Move every file under `staged` (but `skip`) to the same place under `target`, whole new folders at once;
+    the number of files."""
     moved = 0
     target.mkdir(parents=True, exist_ok=True)
     for entry in os.scandir(staged):
         destination = target / entry.name
+        if entry.name == skip:
+            continue
         if not entry.is_dir(follow_symlinks=False):
             os.replace(entry.path, destination)
             moved += 1
@@ -153,11 +293,19 @@ def move_into_place(staged: Path, target: Path) -> int:
     return moved
 
 
+def staged_names(staged: Path) -> set[str]:
+    names = set()
+    for folder, _, files in os.walk(staged):
+        relative = os.path.relpath(folder, staged).replace(os.sep, "/")
+        names.update(name if relative == "." else f"{relative}/{name}" for name in files)
+    return names
+
+
 def remove_stale(names: set[str], output: Path) -> int:
     removed = 0
     for name in sorted(names):
         path = output / name
-        if path.is_file() or path.is_symlink():
+        if path.is_symlink() or path.is_file():
             path.unlink()
             removed += 1
         parent = path.parent

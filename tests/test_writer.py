@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import shutil
 
 import pytest
 
@@ -109,22 +110,48 @@ def test_a_failed_first_build_leaves_no_output_folder(tmp_path):
     assert not (tmp_path / "site").exists()
 
 
-def test_a_symlink_in_the_output_is_replaced_not_followed(tmp_path):
+def test_a_symlink_in_the_output_is_refused_not_followed(tmp_path):
     out = tmp_path / "site"
     write_site({"index.html": b"home"}, out)
     (tmp_path / "outside.html").write_text("outside")
     (out / "page.html").symlink_to(tmp_path / "outside.html")
-    write_site({"index.html": b"home", "page.html": b"outside"}, out)
-    assert not (out / "page.html").is_symlink()
+    with pytest.raises(ContentError) as raised:
+        write_site({"index.html": b"home", "page.html": b"new"}, out)
+    assert [p.path for p in raised.value.problems] == [str(out / "page.html")]
+    assert "symbolic link" in raised.value.problems[0].message
     assert (tmp_path / "outside.html").read_text() == "outside"
+
+
+def test_a_linked_folder_deep_in_the_output_is_neither_written_nor_deleted_through(tmp_path):
+    out = tmp_path / "site"
+    write_site({"index.html": b"home", "companies/a/index.html": b"a", "companies/b/index.html": b"b"}, out)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "index.html").write_text("my own file")
+    shutil.rmtree(out / "companies" / "a")
+    (out / "companies" / "a").symlink_to(mine)
+    before = tree_of(out)
+    for files in ({"index.html": b"home"}, {"index.html": b"home", "companies/a/index.html": b"new a"}):
+        staging = Staging(out)
+        for name, data in files.items():
+            staging.put(name, [data])
+        with pytest.raises(ContentError) as raised:
+            staging.commit(set(files))
+        assert [p.path for p in raised.value.problems] == [str(out / "companies" / "a")]
+        assert (mine / "index.html").read_text() == "my own file"
+        assert tree_of(out) == before
+
+
+def tree_of(folder):
+    return {str(p.relative_to(folder)): (p.is_symlink(), p.read_bytes() if p.is_file() and not p.is_symlink() else None)
+            for p in folder.rglob("*")}
 
 
 def test_a_file_that_cannot_be_written_is_a_problem_not_a_traceback(tmp_path):
     out = tmp_path / "site"
     write_site({"index.html": b"home"}, out)
-    (out / STAGING).write_text("a file where the staging folder goes")
     staging = Staging(out)
     with pytest.raises(ContentError) as raised:
-        staging.put("companies/a/index.html", [b"a"])
+        staging.put("companies/" + "a" * 300 + "/index.html", [b"a"])
     [problem] = raised.value.problems
     assert problem.message.startswith("cannot write the site: ")

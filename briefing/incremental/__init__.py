@@ -56,9 +56,10 @@ class Incremental:
         self.describe: PageNotes | None = None
         self.new_process = True
 
-    def start(self, options_and_date: str) -> QuickResult | None:
+    def start(self, options_and_date: str, trust_output: bool = True) -> QuickResult | None:
         """Before a build: look at the templates; in a new process, at the record of the last build, and
-        bring the output up to date without loading the site when only briefs' texts changed (None otherwise)."""
+        bring the output up to date without loading the site when only briefs' texts changed (None otherwise).
+        Without `trust_output` (an interrupted build left it), no file of the output is taken as recorded."""
         self.memo.hits = 0
         self.inputs = None  # a record pairs the inputs and outputs of one build
         self.prepare_templates()
@@ -68,7 +69,7 @@ class Incremental:
         self.key = build_key(options_and_date)
         record = load_record(self.store, self.output)
         self.inputs = input_entries([self.content, self.templates], record.inputs if record else {})
-        if record is None:
+        if record is None or not trust_output:
             return None
         if record.key == self.key:
             quick = quick_build(self.content, self.output, self.store, record, self.inputs, self.renderer, self.fingerprints, self.recorded_names())
