@@ -107,7 +107,7 @@ class Builder:
             todo, kept = self.cache.to_render(pages)
             staging = Staging(options.output)
             try:
-                sizes, described = render_pages(todo, self.cache.renderer, staging.put, self.progress, self.cache.compiled, self.cache.describe)
+                sizes, described = render_pages(todo, self.cache.renderer, staging.put, self.progress, self.cache.describe)
                 for name, data in site_files(settings, options.templates).items():
                     staging.put(name, [data])
                     sizes[name] = len(data)

@@ -13,7 +13,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 from . import fields
 from .fields import Field, FieldReader, PartialDate
@@ -59,13 +59,15 @@ PAGE_SCHEMA = {"title": Field(fields.text, default="")}
 
 T = TypeVar("T")
 Parse = Callable[[str, "bytes | None", Problems], T]  # (path, its bytes if already read, problems) -> parsed file
-# (kind of file, paths, what else parsing depends on, parse, problems) -> each file parsed, its problems reported
-Read = Callable[[str, list[str], tuple, Parse, Problems], list[T]]
+# (kind of file, paths, what else parsing depends on, parse, problems, the type parse returns) -> each file
+# parsed, its problems reported
+Read = Callable[[str, list[str], tuple, Parse, Problems, Any], list[T]]
 ListFiles = Callable[[Path, Problems, str], list[str]]  # (folder, problems, what its files are) -> their paths
 
 
-def read_each(kind: str, paths: list[str], inputs: tuple, parse: Parse, problems: Problems, progress: Progress | None = None) -> list[T]:
-    """Every file parsed, on every core when there are many; `kind` and `inputs` only matter to a cache."""
+def read_each(kind: str, paths: list[str], inputs: tuple, parse: Parse, problems: Problems, parsed: Any = Any,
+              progress: Progress | None = None) -> list[T]:
+    """Every file parsed, on every core when there are many; `kind`, `inputs` and `parsed` only matter to a cache."""
     results = parallel_iter(lambda path: parsed_alone(parse, path, None), paths, counter(progress, "reading", len(paths)))
     values = []
     for value, own in results:
@@ -158,7 +160,7 @@ class Brief:
     relations: tuple[RelationEntry, ...]
     events: tuple[EventEntry, ...]
     people: tuple[Person, ...]
-    body: Markdown
+    body: Markdown | None  # None in model.Company, which keeps the text apart (Site.texts)
     front_matter: bytes  # a digest of its text: the same text gives the same fields, without reading its YAML again
 
 
@@ -196,6 +198,9 @@ class Documents:
     sources_file_failed: bool = False
 
 
+SourcesFile = tuple[tuple[Source, ...], frozenset[str], bool]  # the sources, the ids that failed, whether the file did
+
+
 def read_documents(content: Path, settings: Settings, problems: Problems, read: Read = read_each, list_files: ListFiles | None = None) -> Documents:
     companies = content / "companies"
     if not companies.is_dir():
@@ -203,7 +208,8 @@ def read_documents(content: Path, settings: Settings, problems: Problems, read: 
     schema = brief_schema(settings.taxonomies)
     list_files = list_files or markdown_files
     paths = list_files(companies, problems, "brief")
-    parsed = read("briefs", paths, settings.taxonomies, lambda path, data, own: read_brief(Path(path), content, schema, settings, own, data), problems)
+    parsed = read("briefs", paths, settings.taxonomies, lambda path, data, own: read_brief(Path(path), content, schema, settings, own, data), problems,
+                  Brief | None)
     by_slug = {path.rpartition(os.sep)[2][:-3]: brief for path, brief in zip(paths, parsed)}  # markdown_files joined them with os.sep
     briefs = tuple(brief for brief in by_slug.values() if brief is not None)
     index_path = content / "index.md"
@@ -219,7 +225,7 @@ def read_documents(content: Path, settings: Settings, problems: Problems, read: 
     check_unknown_folders(content, settings, problems)
     sources_path = content / "sources.yml"
     sources, unreadable_sources, sources_file_failed = (
-        read("sources", [str(sources_path)], (), lambda path, data, own: read_sources(content, own, data), problems)[0]
+        read("sources", [str(sources_path)], (), lambda path, data, own: read_sources(content, own, data), problems, SourcesFile)[0]
         if sources_path.is_file() else ((), frozenset(), False)
     )
     return Documents(
@@ -376,7 +382,7 @@ def read_text_page(path: Path, content: Path, problems: Problems) -> TextPage | 
     return TextPage(path, path.stem, title, body)
 
 
-def read_sources(content: Path, problems: Problems, data: bytes | None = None) -> tuple[tuple[Source, ...], frozenset[str], bool]:
+def read_sources(content: Path, problems: Problems, data: bytes | None = None) -> SourcesFile:
     """The sources, the ids of entries with errors, and whether the whole file failed; `data`: its bytes, if already read."""
     path = content / "sources.yml"
     if not path.is_file():

@@ -284,13 +284,13 @@ def build_site(documents: Documents, settings: Settings, problems: Problems, bui
     )
 
 
-def links_of(body: RenderedBody) -> tuple:
+def links_of(body: RenderedBody) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
     """What the rest of the model reads of a body's links to other companies (their backlinks): its
     wikilinks (with anchors) and autolinks."""
     return tuple((w.target, w.anchor) for w in body.wikilinks), body.autolinks
 
 
-def anchors_and_citations(body: RenderedBody) -> tuple:
+def anchors_and_citations(body: RenderedBody) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """What else the rest of the model reads of a body: its anchors (other bodies link to them), its
     citations (the sources page lists them) and its rejected links (errors)."""
     return (

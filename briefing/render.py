@@ -74,7 +74,7 @@ class PageContext:
         return self.settings.base_url + quote(target, safe="/#")
 
 
-def make_environment(templates: Path, bytecode_cache: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
+def make_environment(templates: Path) -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates.resolve())),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
@@ -83,7 +83,6 @@ def make_environment(templates: Path, bytecode_cache: jinja2.BytecodeCache | Non
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
-        bytecode_cache=bytecode_cache,
     )
 
 
@@ -94,9 +93,9 @@ def iso_date(value: datetime.date) -> str:
 class Renderer:
     """Renders pages with one folder's templates."""
 
-    def __init__(self, templates: Path, bytecode_cache: jinja2.BytecodeCache | None = None):
+    def __init__(self, templates: Path):
         self.templates = templates
-        self.env = make_environment(templates, bytecode_cache)
+        self.env = make_environment(templates)
 
     def render(self, page: PageView) -> list[bytes]:
         """The page's bytes, in pieces: a page listing every claim of a large site is tens of megabytes, and
@@ -134,7 +133,7 @@ class Renderer:
 
 
 def render_pages(pages: list[PageView], renderer: Renderer, put: Put, progress: Progress | None = None,
-                 bytecode_cache: jinja2.BytecodeCache | None = None, describe: Describe | None = None) -> tuple[dict[str, int], dict[str, object]]:
+                 describe: Describe | None = None) -> tuple[dict[str, int], dict[str, object]]:
     """`put` every page; the size of each by its output file, and what `describe` said of it (how a caller adds
     work of its own to each page's, in parallel). On a large site the pages about one item go to spawned
     helpers, pickled a chunk at a time by a thread of this process, while this one renders the pages that show
@@ -144,7 +143,7 @@ def render_pages(pages: list[PageView], renderer: Renderer, put: Put, progress: 
     if len(pages) < MIN_ITEMS or cores < 2:
         return rendered_here(pages, renderer, put, describe, advance)
     chunks = (dumps(chunk) for chunk in batched((page for page in pages if page.item is not None), PAGES_PER_CHUNK))
-    pool = spawned_pool(cores, start_helper, (renderer.templates, bytecode_cache, put, describe))
+    pool = spawned_pool(cores, start_helper, (renderer.templates, put, describe))
     feeder = ThreadPoolExecutor(1, thread_name_prefix="briefing-feeder")
     try:
         helped = feeder.submit(rendered_by_helpers, pool, chunks, advance)
@@ -180,8 +179,8 @@ def rendered_by_helpers(pool, chunks, advance: Callable[[int], None]) -> tuple[d
 HELPER: dict[str, object] = {}  # in a helper process: its renderer, where it puts files, and what it says of them
 
 
-def start_helper(templates: Path, bytecode_cache: jinja2.BytecodeCache | None, put: Put, describe: Describe | None) -> None:
-    HELPER.update(renderer=Renderer(templates, bytecode_cache), put=put, describe=describe)
+def start_helper(templates: Path, put: Put, describe: Describe | None) -> None:
+    HELPER.update(renderer=Renderer(templates), put=put, describe=describe)
 
 
 def render_in_helper(payload: bytes) -> list[tuple[str, int, object]]:

@@ -2,13 +2,13 @@
 (incremental/quick.py); any other change, or a cache it cannot trust, gets a full build. Either way the output is
 what a fresh build writes."""
 
-import marshal
 import os
 import re
 import shutil
 import sqlite3
 from pathlib import Path
 
+import msgspec
 import pytest
 from helpers import brief, run_build
 from helpers import build_here as build
@@ -108,8 +108,9 @@ def store() -> Store:
 
 
 def rewrite_record(root: Path, **changes) -> None:
-    fields = marshal.loads(store().record(root / "site"))
-    store().save_record(root / "site", marshal.dumps({**fields, **changes}))
+    """The record with fields changed, stored as intact plain data: only its shape is wrong."""
+    fields = msgspec.msgpack.decode(store().record(root / "site"))
+    store().save_record(root / "site", msgspec.msgpack.encode({**fields, **changes}))
 
 
 @pytest.mark.parametrize("damage", [

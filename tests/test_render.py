@@ -11,7 +11,6 @@ import pytest
 from helpers import REPO, VALID, load
 
 from briefing import render as render_module
-from briefing.incremental.store import CompiledTemplates
 from briefing.markup import RenderedBody, pack_html
 from briefing.parallel import MIN_ITEMS, worker_count
 from briefing.problems import ContentError, Problem, Problems
@@ -148,29 +147,6 @@ def test_a_put_that_fails_half_way_stops_the_render_with_its_error(large_site, t
         render_pages(pages, Renderer(REPO / "templates"), PutFailingOn(tmp_path / "first", f"companies/company-{MIN_ITEMS:05d}/index.html"))
     assert "no space left on device" in raised.value.problems[0].message
     assert multiprocessing.active_children() == []
-
-
-def test_compiled_templates_are_kept_for_the_next_process_and_a_damaged_or_unwritable_cache_only_costs_time(tmp_path):
-    templates = REPO / "templates"
-    compiled = CompiledTemplates("engine", tmp_path / "cache.sqlite3")
-    first = render_module.make_environment(templates, compiled).get_template("company.html")
-    assert (tmp_path / "cache.sqlite3").is_file()
-
-    def no_compiling(*args, **kwargs):
-        raise AssertionError("compiled again")
-
-    later = render_module.make_environment(templates, CompiledTemplates("engine", tmp_path / "cache.sqlite3"))
-    later.compile = no_compiling
-    assert later.get_template("company.html").render.__code__.co_code == first.render.__code__.co_code
-    other_engine = render_module.make_environment(templates, CompiledTemplates("another engine", tmp_path / "cache.sqlite3"))
-    other_engine.compile = no_compiling
-    with pytest.raises(AssertionError, match="compiled again"):
-        other_engine.get_template("company.html")
-    (tmp_path / "cache.sqlite3").write_bytes(b"SQLite format 3\x00" + b"damaged" * 1000)
-    assert render_module.make_environment(templates, CompiledTemplates("engine", tmp_path / "cache.sqlite3")).get_template("company.html")
-    blocked = tmp_path / "a-file"
-    blocked.write_text("")
-    assert render_module.make_environment(templates, CompiledTemplates("engine", blocked / "cache.sqlite3")).get_template("company.html")
 
 
 class WhereRendered:

@@ -5,8 +5,8 @@ The stages know nothing of it. It hands the documents and model stages a
 an edit to a brief's text instead of resolving the model again (patch.py),
 tells which declared pages show something new (fingerprints.py), and keeps
 in the cache file (store.py) what a new process can reuse: parsed files,
-converted bodies, compiled templates, the record of the last build
-(record.py) and the company pages the quick path renders from (quick.py).
+converted bodies, the record of the last build (record.py) and the company
+pages the quick path renders from (quick.py), all as plain data (plain.py).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from pathlib import Path
 
 from ..documents import Documents
 from ..markup import Names
-from ..pickling import dumps
 from ..model import Site, build_site
 from ..parallel import Progress
 from ..problems import Problem, Problems
@@ -32,7 +31,8 @@ from .patch import LastBuild, pages_with_new_texts, with_new_texts
 from .quick import PageNotes, QuickResult, quick_build, stored_page
 from .record import BuildRecord, build_key, engine_fingerprint, load_record, save_record
 from .stamps import MISSING, STAMP, digest_of, input_entries, output_stamps, size_in
-from .store import CompiledTemplates, Store, output_key
+from .plain import encode
+from .store import Store, output_key
 
 class Incremental:
     """What a Builder keeps between its builds, and what a new process finds of the last one."""
@@ -42,7 +42,6 @@ class Incremental:
         self.store = Store(engine_fingerprint())
         self.memo = Memo(self.store, content)
         self.memo.progress = progress
-        self.compiled = CompiledTemplates(engine_fingerprint())
         self.last: LastBuild | None = None  # the documents and site of the last good build
         self.written: tuple[Site, tuple[PageView, ...]] | None = None  # the site and pages the output holds
         self.prints: dict[str, bytes] = {}  # output file -> fingerprint, of the last build's files as they are on disk
@@ -91,7 +90,7 @@ class Incremental:
         self.template_entries = entries
         salt = hashlib.blake2b(repr((engine_fingerprint(), digests)).encode("utf-8", "surrogateescape"), digest_size=32).digest()
         if self.fingerprints is None or self.fingerprints.salt != salt:
-            self.renderer = Renderer(self.templates, self.compiled)
+            self.renderer = Renderer(self.templates)
             self.fingerprints = Fingerprints(salt)
             self.written = None  # its pages' fingerprints were made with the old salt
 
@@ -152,7 +151,7 @@ class Incremental:
             return  # a file is gone already: the next build looks at every page again
         outputs = {name: stamp + self.prints.get(name, b"") for name, stamp in stamps.items()}
         save_record(self.store, self.output, BuildRecord(self.key, inputs, outputs, page_count, site.settings.base_path, tuple(warnings)))
-        self.store.put_many({self.names_key(): dumps((self.last.names, self.last.autolink))})
+        self.store.put_many({self.names_key(): encode((self.last.names, self.last.autolink))})
         self.store_pages(pages, described)
 
     def names_key(self) -> bytes:
@@ -160,8 +159,7 @@ class Incremental:
 
     def recorded_names(self) -> tuple[Names, bool] | None:
         """The company names and autolink setting the bodies of the recorded build were converted with."""
-        found = self.store.get_many([self.names_key()]).get(self.names_key())
-        return found if isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], Names) else None
+        return self.store.get_many([self.names_key()], tuple[Names, bool]).get(self.names_key())
 
     def store_pages(self, pages: tuple[PageView, ...], described: dict[str, object]) -> None:
         """The company pages the store lacks (those rendered stored themselves), and no page of a company gone."""

@@ -2,7 +2,8 @@
 
 A page's fingerprint is a digest of its declaration (views.PageView): its URL,
 kind, title and template, and the digests of the parts of the model it shows.
-A part is digested from its pickle, once per build however many pages show
+A part is digested from its plain data (plain.py: the same values give the same
+bytes, however they were made or shared), once per build however many pages show
 it (the chrome, the whole site); a tuple of dataclasses (the companies) one
 by one, so a company's digest serves its own page and the pages about the
 whole site alike.
@@ -13,8 +14,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import fields, is_dataclass
 
-from ..pickling import dumps
 from ..views import PageView, WholeSite
+from .plain import encode
 
 DIGEST_SIZE = 16
 
@@ -48,7 +49,7 @@ class Fingerprints:
         return digest
 
     def digest(self, value: object) -> bytes:
-        return hashlib.blake2b(dumps(value), key=self.salt, digest_size=DIGEST_SIZE).digest()
+        return hashlib.blake2b(encode(value), key=self.salt, digest_size=DIGEST_SIZE).digest()
 
     def combine(self, digests: list[bytes]) -> bytes:
         return hashlib.blake2b(b"".join(digests), key=self.salt, digest_size=DIGEST_SIZE).digest()

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ..documents import Parse, markdown_files
 from ..files import read_bytes
 from ..markup import BodyConverter, Names, RenderedBody
 from ..parallel import Progress, counter, parallel_iter, parallel_map
-from ..pickling import dumps, loads
 from ..problems import Problem, Problems
+from .plain import decode, encode
 from .stamps import MISSING, stamp_of
 from .store import Store
 
@@ -37,7 +37,7 @@ class Memo:
         self.bodies: dict[tuple[str, str, int], tuple[RenderedBody, bytes | None]] = {}
         self.hits = 0
         self.progress: Progress | None = None
-        self.fresh: dict[bytes, bytes] = {}  # pickled values for the store, stored by flush()
+        self.fresh: dict[bytes, bytes] = {}  # values as plain data for the store, stored by flush()
         self.listings: dict[Path, tuple[bytes, list[str], tuple[Problem, ...]]] = {}
 
     def list_files(self, folder: Path, problems: Problems, what: str) -> list[str]:
@@ -51,10 +51,10 @@ class Memo:
         problems.extend(known[2])
         return known[1]
 
-    def read(self, kind: str, paths: list[str], inputs: tuple, parse: Parse, problems: Problems) -> list[T]:
+    def read(self, kind: str, paths: list[str], inputs: tuple, parse: Parse, problems: Problems, parsed: Any = Any) -> list[T]:
         """documents.Read: each file parsed, or its remembered result and problems. Files of one `kind` are
         remembered together; those no longer listed are forgotten. A file this process has not seen is looked
-        up in the store by its bytes."""
+        up in the store by its bytes, as a value of type `parsed`."""
         remembered = self.files.setdefault(kind, {})
         stamps = [stamp_of(safe_stat(path)) for path in paths]
         missing = [i for i, (path, stamp) in enumerate(zip(paths, stamps)) if (known := remembered.get(path)) is None or known[:2] != (stamp, inputs)]
@@ -68,26 +68,25 @@ class Memo:
 
         if self.store is not None and missing and self.store.path.is_file():  # else nothing can be found: a first build
             keys = parallel_map(lambda i: read_key(missing[i]), range(len(missing)))
-            stored = self.store.get_many(key for key in keys if key is not None)
+            stored = self.store.get_many((key for key in keys if key is not None), tuple[parsed, tuple[Problem, ...]])
             for index, key in zip(missing, keys):
-                if key in stored and isinstance(stored[key], tuple) and len(stored[key]) == 2:
+                if key in stored:
                     value, own = stored[key]
                     remembered[paths[index]] = (stamps[index], inputs, value, own, key)
             missing = [index for index, key in zip(missing, keys) if key not in stored]
         self.hits += len(paths) - len(missing)
 
-        def parse_one(index: int) -> tuple[bytes | None, bytes]:
+        def parse_one(index: int) -> tuple[bytes | None, object, tuple[Problem, ...]]:
             """Parsed from the very bytes its key is made of; an unreadable file is left to `parse` to report."""
             own = Problems()
             data = read_bytes(Path(paths[index]), self.content, Problems()) if self.store is not None else None
             value = parse(paths[index], data, own)
-            return (None if data is None else file_key(index, data)), dumps((value, tuple(own.items)))
+            return (None if data is None else file_key(index, data)), value, tuple(own.items)
 
-        for index, (key, data) in zip(missing, parallel_iter(parse_one, missing, counter(self.progress, "reading", len(missing)))):
-            value, own = loads(data)
+        for index, (key, value, own) in zip(missing, parallel_iter(parse_one, missing, counter(self.progress, "reading", len(missing)))):
             remembered[paths[index]] = (stamps[index], inputs, value, own, key)
             if key is not None:
-                self.queue(key, data)
+                self.queue(key, encode((value, own)))
         remembered = self.files[kind] = {path: remembered[path] for path in paths}
         results = []
         for path in paths:
@@ -107,31 +106,31 @@ class Memo:
             self.converter = BodyConverter(names, autolink=autolink)
             self.bodies = self.rekeyed(self.left_as_they_were(self.bodies, previous))
             if self.store is not None and previous != (names, autolink):
-                self.queue(self.store.key("names"), dumps((names, autolink)))
+                self.queue(self.store.key("names"), encode((names, autolink)))
         keys = [(slug, text, first_line) for slug, (text, first_line) in bodies.items()]
         missing = [key for key in keys if key not in self.bodies]
         converted = {key: self.bodies.get(key) for key in keys}
         disk_keys = {}
         if self.store is not None and missing:
             disk_keys = {key: self.body_key(*key) for key in missing}
-            stored = self.store.get_many(disk_keys.values())
+            stored = self.store.get_many(disk_keys.values(), RenderedBody)
             for key in missing:
-                if isinstance(stored.get(disk_keys[key]), RenderedBody):
+                if disk_keys[key] in stored:
                     converted[key] = (stored[disk_keys[key]], disk_keys[key])
             missing = [key for key in missing if converted[key] is None]
             if missing and previous is not None and previous != (names, autolink):
                 # A new process after a company was added, removed or renamed: the last build's bodies.
                 old_keys = {key: self.body_key(*key, names_digest=previous[0].digest()) for key in missing}
-                found = self.store.get_many(old_keys.values())
-                kept = {key: (found[old_keys[key]], old_keys[key]) for key in missing if isinstance(found.get(old_keys[key]), RenderedBody)}
+                found = self.store.get_many(old_keys.values(), RenderedBody)
+                kept = {key: (found[old_keys[key]], old_keys[key]) for key in missing if old_keys[key] in found}
                 reused = self.rekeyed(self.left_as_they_were(kept, previous))
                 converted.update(reused)
                 missing = [key for key in missing if key not in reused]
         self.hits += len(keys) - len(missing)
         convert = self.converter.convert
-        fresh = parallel_iter(lambda key: dumps(convert(key[1], key[2], key[0])), missing, counter(self.progress, "converting", len(missing)))
+        fresh = parallel_iter(lambda key: encode(convert(key[1], key[2], key[0])), missing, counter(self.progress, "converting", len(missing)))
         for key, data in zip(missing, fresh):
-            converted[key] = (loads(data), self.remember_body(key, data, disk_keys.get(key)))
+            converted[key] = (decode(data, RenderedBody), self.remember_body(key, data, disk_keys.get(key)))
         self.bodies = converted
         return {slug: converted[(slug, *source)][0] for slug, source in bodies.items()}
 
@@ -147,8 +146,7 @@ class Memo:
         """The names and autolink setting of the last build the store saw, if any."""
         if self.store is None:
             return None
-        previous = self.store.get_many([self.store.key("names")]).get(self.store.key("names"))
-        return previous if isinstance(previous, tuple) and len(previous) == 2 and isinstance(previous[0], Names) else None
+        return self.store.get_many([self.store.key("names")], tuple[Names, bool]).get(self.store.key("names"))
 
     def rekeyed(self, kept: dict) -> dict:
         """`kept` under their store keys for the current names, copied to them in the store so a new process finds them."""
@@ -165,7 +163,7 @@ class Memo:
         of its body `replacing` (text, first line): a preview edited for hours keeps one body a brief."""
         self.bodies.pop((slug, *replacing), None)
         body = self.converter.convert(text, first_line, slug)
-        self.bodies[(slug, text, first_line)] = (body, self.remember_body((slug, text, first_line), dumps(body)))
+        self.bodies[(slug, text, first_line)] = (body, self.remember_body((slug, text, first_line), encode(body)))
         return body
 
     def body_key(self, slug: str, text: str, first_line: int, names_digest: str | None = None) -> bytes:

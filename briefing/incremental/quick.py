@@ -19,13 +19,13 @@ from pathlib import Path
 
 from ..files import UnclosedFrontMatter, read_bytes, read_text, split_front_matter
 from ..markup import BodyConverter, Names
-from ..model import CompanyText, anchors_and_citations, links_of
-from ..pickling import dumps, loads
+from ..model import Company, CompanyText, Referrer, anchors_and_citations, links_of
 from ..problems import Problems
 from ..render import Renderer
-from ..views import PageView, views_showing_texts
+from ..views import Chrome, PageView, views_showing_texts
 from ..writer import Staging, WriteReport, read_manifest
 from .fingerprints import Fingerprints
+from .plain import MISS, decode, encode
 from .record import BuildRecord
 from .stamps import (
     MISSING,
@@ -45,10 +45,19 @@ class StoredPage:
     """A company page as the quick path needs it: its declaration without its text, and what the rest of the
     site reads of that text (model.links_of, model.anchors_and_citations)."""
 
-    page: PageView  # text=None
-    referenced_by: tuple
-    links: tuple
-    anchors: tuple
+    url: str
+    kind: str
+    title: str
+    template: str
+    chrome: Chrome
+    company: Company
+    absolute_links: bool
+    referenced_by: tuple[Referrer, ...]
+    links: tuple[tuple[tuple[str, str], ...], tuple[str, ...]]
+    anchors: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+
+    def page(self, text: CompanyText | None) -> PageView:
+        return PageView(self.url, self.kind, self.title, self.template, self.chrome, self.company, text, self.absolute_links)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +69,10 @@ class QuickResult:
 
 
 def stored_page(page: PageView) -> bytes:
+    """A company page as plain data (plain.py) for the store."""
     text = page.text
-    return dumps(StoredPage(dataclasses.replace(page, text=None), text.referenced_by, links_of(text.body), anchors_and_citations(text.body)))
+    return encode(StoredPage(page.url, page.kind, page.title, page.template, page.site, page.item, page.absolute_links,
+                             text.referenced_by, links_of(text.body), anchors_and_citations(text.body)))
 
 
 def intact(output: Path, record: BuildRecord) -> bool:
@@ -115,8 +126,8 @@ def edited_page(content: Path, path: str, entry: bytes, record: BuildRecord, row
     if row is None:
         return None  # a draft the last build left out, or a store that lost it
     fingerprint, data = row
-    stored = unpickled(data)
-    if stored is None or record.fingerprint(stored.page.output_file) != fingerprint:
+    stored = decode(data, StoredPage)
+    if stored is MISS or record.fingerprint(stored.page(None).output_file) != fingerprint:
         return None
     problems = Problems()
     data = read_bytes(Path(path), content, problems)
@@ -129,21 +140,13 @@ def edited_page(content: Path, path: str, entry: bytes, record: BuildRecord, row
         split = split_front_matter(text)
     except UnclosedFrontMatter:
         return None
-    company = stored.page.item
+    company = stored.company
     if split.yaml is None or split.yaml_digest() != company.brief.front_matter:
         return None  # the same front-matter's text gives the same fields: no YAML is read
     body = converter.convert(split.body, split.body_line, company.slug)
     if links_of(body) != stored.links or anchors_and_citations(body) != stored.anchors:
         return None
-    return dataclasses.replace(stored.page, text=CompanyText(body, stored.referenced_by))
-
-
-def unpickled(data: bytes) -> StoredPage | None:
-    try:
-        stored = loads(data)
-    except Exception:  # noqa: BLE001 - a damaged row is no row, whatever unpickling raised
-        return None
-    return stored if isinstance(stored, StoredPage) else None
+    return stored.page(CompanyText(body, stored.referenced_by))
 
 
 def render_pages(pages: list[PageView], output: Path, renderer: Renderer, fingerprints: Fingerprints, record: BuildRecord,

@@ -4,7 +4,7 @@ It holds everything the build read, and what it wrote: its key (the options,
 the build date, Briefing's code and library versions), the entry of every
 content and template file (stamps.input_entries), and every output file with
 its stamp and the fingerprint of what it shows. Kept in the cache file as
-marshal: plain data, read in a few milliseconds. A missing, damaged or
+plain data (plain.py), read in a few milliseconds. A missing, damaged or
 misshapen record is no record: the build then runs in full.
 """
 
@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import marshal
 import sys
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from ..problems import WARNING, Problem
+from ..problems import Problem
+from .plain import MISS, decode, encode
 from .stamps import STAMP
 from .store import Store
 
@@ -63,34 +63,11 @@ def build_key(options_and_date: str) -> str:
 
 def load_record(store: Store, output: Path) -> BuildRecord | None:
     data = store.record(output)
-    try:
-        fields = marshal.loads(data) if data is not None else None
-    except Exception:  # noqa: BLE001 - a damaged record is no record, whatever unmarshalling raised
+    record = MISS if data is None else decode(data, BuildRecord)
+    if record is MISS or not all(len(entry) >= STAMP.size for table in (record.inputs, record.outputs) for entry in table.values()):
         return None
-    if not well_formed(fields):
-        return None
-    warnings = tuple(Problem(path, line, message, WARNING) for path, line, message in fields["warnings"])
-    return BuildRecord(fields["key"], fields["inputs"], fields["outputs"], fields["pages"], fields["base_path"], warnings)
-
-
-SHAPES = {"key": str, "inputs": dict, "outputs": dict, "pages": int, "base_path": str, "warnings": list}
-
-
-def well_formed(fields: object) -> bool:
-    if type(fields) is not dict or any(type(fields.get(name)) is not kind for name, kind in SHAPES.items()):
-        return False
-    for table in (fields["inputs"], fields["outputs"]):
-        if not all(type(name) is str and type(entry) is bytes and len(entry) >= STAMP.size for name, entry in table.items()):
-            return False
-    return all(type(w) is tuple and tuple(map(type, w)) == (str, int, str) for w in fields["warnings"])
+    return record
 
 
 def save_record(store: Store, output: Path, record: BuildRecord) -> None:
-    store.save_record(output, marshal.dumps({
-        "key": record.key,
-        "inputs": record.inputs,
-        "outputs": record.outputs,
-        "pages": record.pages,
-        "base_path": record.base_path,
-        "warnings": [(w.path, w.line, w.message) for w in record.warnings],
-    }))
+    store.save_record(output, encode(record))

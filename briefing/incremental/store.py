@@ -2,26 +2,25 @@
 
 It keeps what a build in a new process can reuse: parsed files and converted
 bodies (`entries`, keyed by a digest of everything they came from), the
-record of each output folder's last build (`builds`), each output folder's
-company pages as the quick path needs them (`pages`), and compiled templates
-(`templates`). Every key is salted with Briefing's code and library versions,
-so a stale entry is never found, only left behind. A cache that is missing,
-locked, damaged or unwritable costs time, never correctness: every failure
-reads as a miss, and a damaged file is deleted. Deleting the folder is always
-safe.
+record of each output folder's last build (`builds`) and each output folder's
+company pages as the quick path needs them (`pages`). Every key is salted
+with Briefing's code and library versions, so a stale entry is never found,
+only left behind. Every value is plain data sealed with its digest
+(plain.py), checked and decoded into the type its reader asks for. A cache
+that is missing, locked, damaged, misshapen or unwritable costs time, never
+correctness: every failure reads as a miss, and a damaged file is deleted.
+Deleting the folder is always safe.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import pickle
 import sqlite3
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
-import jinja2
-
+from .plain import DIGEST_SIZE, MISS, decode, digest, opened, sealed
 
 CACHE_FOLDER = Path(".briefing-cache")
 FILE_NAME = "cache.sqlite3"
@@ -29,7 +28,6 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS entries (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS builds (output TEXT PRIMARY KEY, record BLOB NOT NULL) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS pages (output TEXT, slug TEXT, fingerprint BLOB NOT NULL, data BLOB NOT NULL, PRIMARY KEY (output, slug)) WITHOUT ROWID",
-    "CREATE TABLE IF NOT EXISTS templates (key TEXT PRIMARY KEY, code BLOB NOT NULL) WITHOUT ROWID",
 )
 BATCH = 500  # keys per SELECT: SQLite limits the number of parameters of one statement
 
@@ -60,6 +58,8 @@ class Store:
                 return None
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                if self.path.exists() and not self.path.is_file():
+                    raise IsADirectoryError(f"{self.path} is not a file")
                 self.db = sqlite3.connect(self.path, timeout=2, isolation_level=None)
                 self.db.execute("PRAGMA synchronous=OFF")  # a cache: losing the last write to a crash is harmless
                 for statement in SCHEMA:
@@ -119,21 +119,22 @@ class Store:
 
     # Parsed files and converted bodies.
 
-    def get_many(self, keys: Iterable[bytes]) -> dict[bytes, object]:
+    def get_many(self, keys: Iterable[bytes], kind: Any) -> dict[bytes, Any]:
+        """key -> value of the stored entries among `keys` that hold an intact value of `kind`."""
         keys = list(keys)
-        found: dict[bytes, object] = {}
+        found: dict[bytes, Any] = {}
         for start in range(0, len(keys), BATCH):
             batch = keys[start:start + BATCH]
-            for key, value in self.read(f"SELECT key, value FROM entries WHERE key IN ({','.join('?' * len(batch))})", batch):
-                try:
-                    found[key] = pickle.loads(value)
-                except Exception:  # noqa: BLE001 - a damaged entry is a miss, whatever unpickling raised
-                    continue
+            for key, stored in self.read(f"SELECT key, value FROM entries WHERE key IN ({','.join('?' * len(batch))})", batch):
+                data = opened(stored)
+                value = MISS if data is None else decode(data, kind)
+                if value is not MISS:
+                    found[key] = value
         return found
 
     def put_many(self, items: dict[bytes, bytes]) -> None:
-        """Store pickled values."""
-        self.write([("INSERT OR REPLACE INTO entries VALUES (?, ?)", items.items())])
+        """Store values given as plain data (plain.encode)."""
+        self.write([("INSERT OR REPLACE INTO entries VALUES (?, ?)", ((key, sealed(data)) for key, data in items.items()))])
 
     def copy_many(self, pairs: list[tuple[bytes, bytes]]) -> None:
         """Store each entry (old key, new key) under its new key as well."""
@@ -161,18 +162,20 @@ class Store:
     # The record of an output folder's last build, and its company pages.
 
     def record(self, output: Path) -> bytes | None:
+        """The plain data of the output folder's record, if it is there and intact."""
         rows = self.read("SELECT record FROM builds WHERE output = ?", (output_key(output),))
-        return rows[0][0] if rows else None
+        return opened(rows[0][0]) if rows else None
 
     def save_record(self, output: Path, record: bytes) -> None:
-        self.write([("INSERT OR REPLACE INTO builds VALUES (?, ?)", [(output_key(output), record)])])
+        self.write([("INSERT OR REPLACE INTO builds VALUES (?, ?)", [(output_key(output), sealed(record))])])
 
     def pages(self, output: Path, slugs: list[str]) -> dict[str, tuple[bytes, bytes]]:
-        """slug -> (fingerprint, data) of the stored company pages among `slugs`."""
+        """slug -> (fingerprint, data) of the intact stored company pages among `slugs`."""
         if not slugs:
             return {}
         rows = self.read(f"SELECT slug, fingerprint, data FROM pages WHERE output = ? AND slug IN ({','.join('?' * len(slugs))})", (output_key(output), *slugs))
-        return {slug: (fingerprint, data) for slug, fingerprint, data in rows}
+        return {slug: (fingerprint, data[DIGEST_SIZE:]) for slug, fingerprint, data in rows
+                if isinstance(data, bytes) and isinstance(fingerprint, bytes) and data[:DIGEST_SIZE] == digest(fingerprint, data[DIGEST_SIZE:])}
 
     def page_prints(self, output: Path) -> dict[str, bytes]:
         return dict(self.read("SELECT slug, fingerprint FROM pages WHERE output = ?", (output_key(output),)))
@@ -182,33 +185,9 @@ class Store:
         key = output_key(output)
         self.write([
             ("DELETE FROM pages WHERE output = ? AND slug = ?", ((key, slug) for slug in gone)),
-            ("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)", ((key, *row) for row in rows)),
+            ("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)", ((key, slug, fingerprint, digest(fingerprint, data) + data) for slug, fingerprint, data in rows)),
         ])
 
 
 def output_key(output: Path) -> str:
     return str(output.resolve())
-
-
-class CompiledTemplates(jinja2.BytecodeCache):
-    """Jinja2's compiled templates in the cache file: compiling them again costs a new process more than
-    rendering a page. It opens the file for each template, so it can be sent to helper processes."""
-
-    def __init__(self, salt: str, path: Path | None = None):
-        self.path = path or cache_path()
-        self.salt = hashlib.blake2b(salt.encode(), digest_size=10).hexdigest()
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        store = Store(self.salt, self.path)
-        rows = store.read("SELECT code FROM templates WHERE key = ?", (self.salt + bucket.key + bucket.checksum,))
-        store.close()
-        if rows:
-            try:
-                bucket.bytecode_from_string(rows[0][0])
-            except Exception:  # noqa: BLE001 - a damaged entry is a miss, whatever reading it raised
-                bucket.reset()
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        store = Store(self.salt, self.path)
-        store.write([("INSERT OR REPLACE INTO templates VALUES (?, ?)", [(self.salt + bucket.key + bucket.checksum, bucket.bytecode_to_string())])])
-        store.close()
