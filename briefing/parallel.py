@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import sys
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, as_completed, wait
 from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
@@ -135,6 +136,17 @@ def spawned_pool(workers: int, setup: Callable, setup_args: tuple) -> Executor:
         for _ in range(workers):
             pool.submit(int)
     return pool
+
+
+def reap_resource_tracker() -> None:
+    """Stop and wait for multiprocessing's resource tracker, once no process of ours holds its pipe. A spawned
+    pool starts it (popen_spawn_posix), and CPython before 3.14 never waits for it: it would outlive the build,
+    ending only when the build exits and then left for init to reap (a process of the build's session still
+    there after the build). Call it after the spawned pool is shut down, its workers joined."""
+    tracker = getattr(sys.modules.get("multiprocessing.resource_tracker"), "_resource_tracker", None)
+    stop = getattr(tracker, "_stop", None)
+    if stop is not None:
+        stop()
 
 
 def bounded(pool: Executor, function: Callable, chunks: Iterable, in_flight: int) -> Iterator:

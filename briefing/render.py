@@ -28,6 +28,7 @@ from .parallel import (
     batched,
     bounded,
     counter,
+    reap_resource_tracker,
     spawned_pool,
     worker_count,
 )
@@ -152,6 +153,7 @@ def render_pages(pages: list[PageView], renderer: Renderer, put: Put, progress: 
     finally:
         pool.shutdown(wait=True, cancel_futures=True)  # after an error, the chunks not started are dropped and the feeder stops
         feeder.shutdown(wait=True)
+        reap_resource_tracker()  # the pool's helpers are gone: no process is left of this build but this one
     return {**sizes, **helped_sizes}, {**described, **helped_described}
 
 
