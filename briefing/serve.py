@@ -21,7 +21,7 @@ from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 from livereload import Server
-from livereload.handlers import LiveReloadHandler
+from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from livereload.watcher import Watcher
 from tornado import ioloop, web
 
@@ -57,6 +57,13 @@ SOFT_RELOAD_SCRIPT = b"""<script>(function () {
     else { setTimeout(install, 10); }
   })();
 })();</script>""" % SOFT_RELOAD.encode()
+# Loads livereload.js, which opens its socket to where it was loaded from (the port in ?port=: location.port is empty for 80).
+LIVERELOAD_SCRIPT = b"""<script>(function () {
+  var script = document.createElement("script");
+  script.src = "/livereload.js?port=" + (location.port || (location.protocol === "https:" ? 443 : 80));
+  document.body.appendChild(script);
+})();</script>"""
+NOT_FOUND_PAGE = b"<!DOCTYPE html><html><head><title>Not found</title></head><body><h1>Not found</h1></body></html>"
 
 
 class PreviewState:
@@ -66,7 +73,9 @@ class PreviewState:
     page was last sent with, so a page that loaded while a rebuild was running
     is told to reload as soon as it connects (a reload sent meanwhile is lost):
     the whole page when a template or stylesheet changed since (`restyled`, the
-    generation of the last such build), else just its body.
+    generation of the last such build), else just its body. It is keyed by the
+    file sent, not the URL asked for (every missing URL gets 404.html), so it
+    holds at most one entry per page of the site however many URLs are asked for.
     """
 
     def __init__(self, output: Path, base_path: str):
@@ -75,7 +84,7 @@ class PreviewState:
         self.errors: tuple[str, ...] = ()
         self.generation = 0
         self.restyled = 0
-        self.served: dict[str, int] = {}
+        self.served: dict[Path, int] = {}
 
 
 def reload_stale_page(handler: LiveReloadHandler, message: str, state: PreviewState) -> None:
@@ -85,20 +94,26 @@ def reload_stale_page(handler: LiveReloadHandler, message: str, state: PreviewSt
     except ValueError:
         return
     if isinstance(data, dict) and data.get("command") == "info" and isinstance(data.get("url"), str):
-        path = urlsplit(data["url"]).path
-        served = state.served.get(path, state.generation)
+        page = resolve_request(state, data["url"]) or state.output / "404.html"
+        served = state.served.get(page, state.generation)
         if served < state.generation:
             handler.send_message({"command": "reload", "path": "*" if served < state.restyled else SOFT_RELOAD, "liveCSS": True, "liveImg": True})
 
 
-def hook_handshake(state: PreviewState) -> None:
-    original = LiveReloadHandler.on_message
+class PreviewSocket(LiveReloadHandler):
+    """livereload's socket, for the preview's own pages only; a page that missed a reload gets it as it connects."""
 
-    def on_message(handler, message):
-        original(handler, message)
-        reload_stale_page(handler, message, state)
+    def initialize(self, state: PreviewState):
+        self.state = state
 
-    LiveReloadHandler.on_message = on_message
+    def check_origin(self, origin: str) -> bool:
+        # livereload accepts any origin, so any web page open in the browser could listen in. Same-origin pages send
+        # exactly the Host they asked for (127.0.0.1 and localhost differ).
+        return urlsplit(origin).netloc == self.request.headers.get("Host")
+
+    def on_message(self, message):
+        super().on_message(message)
+        reload_stale_page(self, message, self.state)
 
 
 def resolve_request(state: PreviewState, request_path: str) -> Path | None:
@@ -114,14 +129,14 @@ def resolve_request(state: PreviewState, request_path: str) -> Path | None:
     if any(p in (".", "..") or ":" in p for p in parts):
         return None
     candidate = state.output.joinpath(*parts) if parts else state.output
-    if candidate.is_dir():
-        candidate = candidate / "index.html"
-    try:
+    try:  # OSError: e.g. a name longer than the file system allows
+        if candidate.is_dir():
+            candidate = candidate / "index.html"
         resolved = candidate.resolve()
         resolved.relative_to(state.output)
+        return resolved if resolved.is_file() else None
     except (ValueError, OSError):
         return None
-    return resolved if resolved.is_file() else None
 
 
 def error_overlay(errors: tuple[str, ...]) -> bytes:
@@ -146,14 +161,16 @@ class PreviewHandler(web.RequestHandler):
         target = resolve_request(state, self.request.uri)
         if target is not None and not path.endswith("/") and target.name == "index.html" and target.parent.name == Path(unquote(path)).name:
             return self.redirect(path + "/")
-        status = 200
         if target is None:
             status = 404
             target = state.output / "404.html"
-            if not target.is_file():
-                return self.send(404, b"<!DOCTYPE html><html><head><title>Not found</title></head><body><h1>Not found</h1></body></html>", "text/html")
-        data = target.read_bytes()
+            data = target.read_bytes() if target.is_file() else NOT_FOUND_PAGE
+        else:
+            status = 200
+            data = target.read_bytes()
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if kind == "text/html":
+            state.served[target] = state.generation
         self.send(status, data, kind)
 
     def head(self, *args):
@@ -161,9 +178,8 @@ class PreviewHandler(web.RequestHandler):
 
     def send(self, status: int, data: bytes, kind: str):
         if kind == "text/html":
-            self.state.served[urlsplit(self.request.uri).path] = self.state.generation
             overlay = error_overlay(self.state.errors) if self.state.errors else b""
-            data = data.replace(b"</body>", overlay + SOFT_RELOAD_SCRIPT + b"</body>", 1)
+            data = data.replace(b"</body>", overlay + LIVERELOAD_SCRIPT + SOFT_RELOAD_SCRIPT + b"</body>", 1)
             kind += "; charset=utf-8"
         self.set_status(status)
         self.set_header("Content-Type", kind)
@@ -188,8 +204,17 @@ class PreviewServer(Server):
         super().__init__(watcher=watcher)
         self.state = state
 
-    def get_web_handlers(self, script):
-        return [(r"/.*", PreviewHandler, {"state": self.state})]
+    def application(self, port, host, liveport=None, debug=None, live_css=True):
+        """livereload's application with Briefing's routes: not livereload's /forcereload, with which any web page
+        could reload every open preview (Briefing reloads pages itself), nor its script injection (send() does it)."""
+        LiveReloadHandler.watcher = self.watcher
+        LiveReloadHandler.live_css = live_css
+        app = web.Application([
+            (r"/livereload", PreviewSocket, {"state": self.state}),
+            (r"/livereload.js", LiveReloadJSHandler),
+            (r"/.*", PreviewHandler, {"state": self.state}),
+        ])
+        app.listen(port, address=host)
 
     def _setup_logging(self):
         logging.getLogger("livereload").setLevel(logging.WARNING)
@@ -263,7 +288,6 @@ def serve(options: BuildOptions, host: str, port: int, report: Callable[[BuildRe
         state.base_path = base_path_of(options)
     options.output.mkdir(parents=True, exist_ok=True)
     server = PreviewServer(state)
-    hook_handshake(state)
     loop = ioloop.IOLoop.current()
     # Printed once the loop runs, so the address answers by the time anyone reads it.
     loop.add_callback(lambda: print(f"Serving on http://{host}:{port}{state.base_path} (Ctrl-C to stop)", flush=True))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import http.client
+import http.server
 import os
 import re
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -33,6 +36,7 @@ class Preview:
         shutil.copytree(REPO / "content", self.content)
         shutil.copytree(REPO / "templates", root / "templates")
         self.port = free_port()
+        self.reader: threading.Thread | None = None
         self.process = subprocess.Popen(
             [sys.executable, str(REPO / "build.py"), "serve", "--port", str(self.port),
              "--content", "content", "--templates", "templates", "--output", "site"],
@@ -60,6 +64,18 @@ class Preview:
         assert old in text
         path.write_text(text.replace(old, new, 1), "utf-8")
 
+    def collect_output(self) -> list[str]:
+        """What the server prints from now on, read as it comes (a flood of logged 404s would otherwise fill the pipe
+        and stall the server); complete once the server has stopped."""
+        lines: list[str] = []
+        self.reader = threading.Thread(target=lambda: lines.extend(self.process.stdout), daemon=True)
+        self.reader.start()
+        return lines
+
+    def rss_kb(self) -> int:
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        return int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE).group(1))
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -67,6 +83,8 @@ class Preview:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        if self.reader is not None:
+            self.reader.join(10)
 
 
 @pytest.fixture
@@ -211,6 +229,98 @@ def test_a_symlink_inside_the_output_to_outside_is_not_followed(preview):
     assert b"root:" not in response.read()
 
 
+def get_status(port: int, path: str, headers: dict[str, str] | None = None) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", path, headers=headers or {})
+    response = connection.getresponse()
+    response.read()
+    return response.status
+
+
+def test_a_name_too_long_for_the_file_system_gets_404(preview):
+    output = preview.collect_output()
+    for path in ("a" * 300, "a" * 5000, "/".join(["a" * 200] * 30), "companies/" + "a" * 300 + "/"):
+        assert get_status(preview.port, "/ev-briefing/" + path) == 404
+    preview.stop()
+    assert "Traceback" not in "".join(output)
+
+
+@pytest.mark.slow
+def test_many_missing_urls_do_not_grow_the_server(preview):
+    preview.collect_output()
+    deep = "/".join(["x" * 200] * 17)  # 3.4 kB of URL, in names the file system accepts
+    connection = http.client.HTTPConnection("127.0.0.1", preview.port, timeout=10)
+
+    def ask(first: int, count: int) -> None:
+        for n in range(first, first + count):
+            connection.request("GET", f"/ev-briefing/missing-{n}/{deep}")
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 404
+
+    ask(0, 500)  # the server's own buffers and caches grow to their working size
+    before = preview.rss_kb()
+    ask(500, 5000)  # 17 MB of URLs
+    growth = preview.rss_kb() - before
+    assert growth < 6000, f"the server grew by {growth} kB over 5,000 missing URLs"
+
+
+def test_only_the_preview_s_own_pages_reach_live_reload(preview):
+    def handshake(origin: str) -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", preview.port, timeout=10)
+        connection.request("GET", "/livereload", headers={
+            "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Origin": origin,
+        })
+        status = connection.getresponse().status
+        connection.close()
+        return status
+
+    assert handshake(f"http://127.0.0.1:{preview.port}") == 101
+    for origin in (f"http://localhost:{preview.port}", f"http://127.0.0.1:{preview.port + 1}", "https://example.com"):
+        assert handshake(origin) == 403, origin
+    assert get_status(preview.port, "/forcereload", {"Origin": "https://example.com"}) == 404
+    assert get_status(preview.port, "/livereload.js") == 200
+
+
+ANOTHER_ORIGIN = """<!DOCTYPE html><html><head><title>Another site</title></head><body><script>
+window.socket = new Promise(function (resolve) {
+  var socket = new WebSocket("ws://127.0.0.1:%(port)d/livereload");
+  socket.onopen = function () { resolve("open"); };
+  socket.onerror = socket.onclose = function () { resolve("refused"); };
+});
+window.forced = fetch("http://127.0.0.1:%(port)d/forcereload", {mode: "no-cors"}).then(function () { return "sent"; }, function () { return "failed"; });
+</script></body></html>"""
+
+
+def test_a_page_of_another_site_can_neither_listen_nor_reload(preview, browser, tmp_path):
+    from playwright.sync_api import expect
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "index.html").write_text(ANOTHER_ORIGIN % {"port": preview.port}, "utf-8")
+    other_site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(elsewhere)))
+    threading.Thread(target=other_site.serve_forever, daemon=True).start()
+    context = browser.new_context()
+    try:
+        own = context.new_page()
+        own.goto(preview.url("companies/nio/"))
+        own.wait_for_function("() => window.LiveReload && window.LiveReload.connector.protocol > 0", timeout=20000)
+        own.evaluate("() => { window.stillTheSamePage = true; }")
+        other = context.new_page()
+        other.goto(f"http://127.0.0.1:{other_site.server_address[1]}/")
+        assert other.evaluate("() => window.socket") == "refused"
+        assert other.evaluate("() => window.forced") == "sent"
+        own.wait_for_timeout(1500)  # a reload sent to the open page would have arrived by now
+        assert own.evaluate("() => window.stillTheSamePage") is True
+        preview.edit("companies/nio.md", "## ", "Still live for its own pages.\n\n## ")
+        expect(own.locator("main")).to_contain_text("Still live for its own pages.", timeout=20000)
+    finally:
+        context.close()
+        other_site.shutdown()
+        other_site.server_close()
+
+
 def test_a_new_base_url_in_site_yml_moves_the_served_site(preview):
     preview.edit("site.yml", "https://example.github.io/ev-briefing/", "https://example.github.io/renamed/")
     deadline = time.monotonic() + 20
@@ -267,7 +377,10 @@ def test_a_page_that_missed_a_reload_gets_the_kind_it_missed(tmp_path):
             self.sent.append(message["path"])
 
     state = PreviewState(tmp_path, "/")
-    state.served["/companies/nio/"] = 1
+    page = tmp_path / "companies" / "nio" / "index.html"
+    page.parent.mkdir(parents=True)
+    page.write_text("<!DOCTYPE html><title>Nio</title>", "utf-8")
+    state.served[page.resolve()] = 1
     hello = json.dumps({"command": "info", "url": "http://127.0.0.1:8000/companies/nio/"})
     for generation, restyled, expected in ((1, 0, []), (2, 0, [SOFT_RELOAD]), (2, 2, ["*"]), (3, 1, [SOFT_RELOAD])):
         state.generation, state.restyled = generation, restyled
