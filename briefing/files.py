@@ -3,6 +3,7 @@ bounded size), and a brief split into its front-matter and body."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import hashlib
@@ -10,7 +11,7 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import BinaryIO, Iterator
 
 from .problems import Problems
 
@@ -60,19 +61,31 @@ def read_bytes(path: Path, root: Path, problems: Problems) -> bytes | None:
         problems.error(path, 0, f"links outside the content folder {root}; move the file into it")
         return None
     try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            problems.error(path, 0, "cannot be read: it is not a regular file (a folder, pipe or device); put only text files here")
-            return None
-        size = info.st_size
-        if size > MAX_BYTES:
-            problems.error(path, 0, f"is {size // (1024 * 1024)} MiB; a file may be at most {MAX_BYTES // (1024 * 1024)} MiB")
-            return None
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
+            if handle is None:
+                problems.error(path, 0, "cannot be read: it is not a regular file (a folder, pipe or device); put only text files here")
+                return None
+            size = os.fstat(handle.fileno()).st_size
+            if size > MAX_BYTES:
+                problems.error(path, 0, f"is {size // (1024 * 1024)} MiB; a file may be at most {MAX_BYTES // (1024 * 1024)} MiB")
+                return None
             return handle.read(MAX_BYTES + 1)
     except OSError as exc:
         problems.error(path, 0, unreadable(exc))
         return None
+
+
+@contextlib.contextmanager
+def open_regular(path: Path | str) -> Iterator[BinaryIO | None]:
+    """The file open for reading if it is a regular file, else None: opened without blocking (a FIFO would
+    wait for a writer) and judged by what was opened, not by a look at the name before."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with open(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            yield None
+        else:
+            os.set_blocking(descriptor, True)
+            yield handle
 
 
 def unreadable(exc: OSError) -> str:

@@ -17,7 +17,7 @@ import struct
 import time
 from pathlib import Path
 
-from ..files import walk_files
+from ..files import MAX_BYTES, open_regular, walk_files
 
 TRUST_AFTER_NS = 2_000_000_000  # file systems with the coarsest clocks (FAT) tick every 2 s
 STAMP = struct.Struct("<qqQQ")  # modification time, change time, size, inode
@@ -71,8 +71,11 @@ def digest_of(entry: bytes) -> bytes:
 
 
 def digest_file(path: str) -> bytes:
+    """The digest of a regular file's bytes; UNREADABLE for anything else (the build reports why)."""
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
+            if handle is None or os.fstat(handle.fileno()).st_size > MAX_BYTES:
+                return UNREADABLE
             return hashlib.file_digest(handle, new_digest).digest()
     except OSError:
         return UNREADABLE

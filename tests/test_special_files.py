@@ -1,0 +1,20 @@
+"""Only regular files are read: a FIFO or a device as a brief is an error naming it, never a hang."""
+
+from __future__ import annotations
+
+import os
+
+from helpers import error_lines, run_build
+
+
+def test_a_fifo_and_a_device_as_briefs_are_errors_in_build_and_check(workspace):
+    companies = workspace / "content" / "companies"
+    os.mkfifo(companies / "f.md")
+    (companies / "z.md").symlink_to("/dev/zero")
+    for command in ((), ("check",)):
+        result = run_build(*command, "--content", "content", "--templates", "templates", "--output", "site", cwd=workspace, timeout=30)
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        errors = error_lines(result.stderr)
+        assert any(e.startswith("content/companies/f.md:") for e in errors), errors
+        assert any(e.startswith("content/companies/z.md:") for e in errors), errors
+    assert not (workspace / "site").exists()
