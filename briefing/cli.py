@@ -8,10 +8,21 @@ import sys
 from pathlib import Path
 
 from .builder import Builder, BuildOptions, BuildResult
+from .guarded import DEFAULT_LIMIT, Limit
 from .problems import ContentError, Problem, Problems
 from .progress import terminal_progress
 
 PROGRESS = terminal_progress()
+
+
+def positive_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < 1e6:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds above 0, such as 10 or 2.5")
+    return seconds
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -23,6 +34,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--base-url", default=None, help="absolute URL the site is served from (overrides site.yml and BRIEFING_BASE_URL)")
     parser.add_argument("--drafts", action="store_true", help="include briefs marked draft: true")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    parser.add_argument("--convert-timeout", type=positive_seconds, default=DEFAULT_LIMIT, metavar="SECONDS",
+                        help=f"longest a brief's Markdown may take to convert before it is an error (default: {DEFAULT_LIMIT:g})")
     parser.add_argument("--host", default="127.0.0.1", help="serve: address to bind (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="serve: port (default: 8000)")
     return parser.parse_args(argv)
@@ -89,6 +102,7 @@ def serve(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    Limit.seconds = args.convert_timeout
     try:
         return {"check": check, "build": build, "serve": serve}[args.command](args)
     except KeyboardInterrupt:

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Callable
 
 from . import urls
-from .documents import RELATION_TYPES, Brief, Documents, Source, TextPage
+from .documents import RELATION_TYPES, Brief, Documents, Source
 from .fields import PartialDate
-from .markup import BodyConverter, Names, RenderedBody
-from .parallel import Progress, counter, parallel_iter
+from .guarded import Limit, guarded_iter
+from .markup import BodyConverter, Names, RenderedBody, pack_html
+from .parallel import Progress, counter
 from .problems import Problems, did_you_mean
 from .settings import Settings
 from .slugs import MAX_COMPONENT_BYTES, slugify, too_long
@@ -202,15 +203,22 @@ def sort_key(text: str) -> tuple[str, str]:
     return (text.casefold(), text)
 
 
-Convert = Callable[[Names, bool, dict[str, tuple[str, int]]], dict[str, RenderedBody]]  # (names, autolink, slug -> (text, first line))
+# (names, autolink, slug -> (text, first line)) -> slug -> body, None for a body that took too long to convert
+Convert = Callable[[Names, bool, dict[str, tuple[str, int]]], dict[str, RenderedBody | None]]
+EMPTY_BODY = RenderedBody(pack_html(""), (), (), (), (), ())  # in place of a body that took too long, reported
 
 
-def convert_each(names: Names, autolink: bool, bodies: dict[str, tuple[str, int]], progress: Progress | None = None) -> dict[str, RenderedBody]:
-    """Every body converted, on every core when there are many."""
+def convert_each(names: Names, autolink: bool, bodies: dict[str, tuple[str, int]], progress: Progress | None = None) -> dict[str, RenderedBody | None]:
+    """Every body converted in worker processes (guarded.py), on every core."""
     converter = BodyConverter(names, autolink=autolink)
-    slugs = list(bodies)
-    converted = parallel_iter(lambda slug: converter.convert(*bodies[slug], slug), slugs, counter(progress, "converting", len(slugs)))
-    return dict(zip(slugs, converted))
+    items = [(slug, *source) for slug, source in bodies.items()]
+    converted = guarded_iter(lambda item: converter.convert(item[1], item[2], item[0]), items, counter(progress, "converting", len(items)))
+    return dict(zip(bodies, converted))
+
+
+def report_too_slow(problems: Problems, path: Path, line: int) -> None:
+    problems.error(path, line, f"converting this text took longer than {Limit.seconds:g} s, so it was stopped (Python-Markdown is very slow "
+                   "on some text, such as thousands of '[' or '[](' in a row); shorten or simplify it, or allow more time with --convert-timeout")
 
 
 def build_site(documents: Documents, settings: Settings, problems: Problems, build_date: datetime.date, drafts: bool = False, convert: Convert = convert_each) -> Site:
@@ -223,13 +231,11 @@ def build_site(documents: Documents, settings: Settings, problems: Problems, bui
     resolver = Resolver(refs, skipped_drafts, source_refs, problems, documents)
 
     bodies = convert(company_names(briefs), settings.autolink, {slug: (b.body.text, b.body.first_line) for slug, b in briefs.items()})
-    page_converter = BodyConverter(Names.build({}, {slug: r.title for slug, r in refs.items()}), autolink=False)
-    home = convert_page(documents.index, page_converter)
-    descriptions = {
-        (taxonomy, page.slug): convert_page(page, page_converter)
-        for taxonomy, pages in documents.term_pages.items()
-        for page in pages
-    }
+    for slug, body in bodies.items():
+        if body is None:
+            report_too_slow(problems, briefs[slug].body.path, briefs[slug].body.first_line)
+            bodies[slug] = EMPTY_BODY
+    home, descriptions = convert_pages(documents, BodyConverter(Names.build({}, {slug: r.title for slug, r in refs.items()}), autolink=False), problems)
     resolver.check_body_references(briefs, bodies, home, descriptions, documents)
     terms = collect_terms(briefs, settings, problems)
     check_term_descriptions(documents, terms, problems)
@@ -316,9 +322,19 @@ def company_names(briefs: dict[str, Brief]) -> Names:
     )
 
 
-def convert_page(page: TextPage | None, converter: BodyConverter) -> RenderedBody | None:
-    """index.md or a term description: wikilinks and citations, but no autolinks."""
-    return None if page is None else converter.convert(page.body.text, page.body.first_line)
+def convert_pages(documents: Documents, converter: BodyConverter, problems: Problems) -> tuple[RenderedBody | None, dict[tuple[str, str], RenderedBody]]:
+    """index.md and the term descriptions (wikilinks and citations, but no autolinks), in worker processes
+    (guarded.py): the home page's body, and each description's by (taxonomy, term slug)."""
+    pages = {("", ""): documents.index} if documents.index is not None else {}
+    pages.update({(taxonomy, page.slug): page for taxonomy, term_pages in documents.term_pages.items() for page in term_pages})
+    items = [(page.body.text, page.body.first_line) for page in pages.values()]
+    converted = dict(zip(pages, guarded_iter(lambda item: converter.convert(*item), items)))
+    for key, body in converted.items():
+        if body is None:
+            report_too_slow(problems, pages[key].body.path, pages[key].body.first_line)
+            converted[key] = EMPTY_BODY
+    home = converted.pop(("", ""), None)
+    return home, converted
 
 
 class Resolver:

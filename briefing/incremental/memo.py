@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from ..documents import Parse, markdown_files
 from ..files import read_bytes
 from ..markup import BodyConverter, Names, RenderedBody
+from ..guarded import guarded_iter
 from ..parallel import Progress, counter, parallel_iter, parallel_map
 from ..problems import Problem, Problems
 from .plain import decode, encode
@@ -128,9 +129,10 @@ class Memo:
                 missing = [key for key in missing if key not in reused]
         self.hits += len(keys) - len(missing)
         convert = self.converter.convert
-        fresh = parallel_iter(lambda key: encode(convert(key[1], key[2], key[0])), missing, counter(self.progress, "converting", len(missing)))
+        fresh = guarded_iter(lambda key: encode(convert(key[1], key[2], key[0])), missing, counter(self.progress, "converting", len(missing)))
         for key, data in zip(missing, fresh):
-            converted[key] = (decode(data, RenderedBody), self.remember_body(key, data, disk_keys.get(key)))
+            # None: it took too long (guarded.py), and the model reports it; it is not tried again in this process
+            converted[key] = (None, None) if data is None else (decode(data, RenderedBody), self.remember_body(key, data, disk_keys.get(key)))
         self.bodies = converted
         return {slug: converted[(slug, *source)][0] for slug, source in bodies.items()}
 
@@ -140,7 +142,7 @@ class Memo:
         if previous is None or previous[1] != self.autolink:
             return {}
         spellings, retitled = self.names.changes_since(previous[0])
-        return {key: kept for key, kept in bodies.items() if not shows_any(key[1], kept[0], spellings, retitled)}
+        return {key: kept for key, kept in bodies.items() if kept[0] is not None and not shows_any(key[1], kept[0], spellings, retitled)}
 
     def stored_names(self) -> tuple[Names, bool] | None:
         """The names and autolink setting of the last build the store saw, if any."""
@@ -158,12 +160,18 @@ class Memo:
             self.store.copy_many(pairs)
         return bodies
 
-    def convert_one(self, slug: str, text: str, first_line: int, replacing: tuple[str, int]) -> RenderedBody:
+    def convert_one(self, slug: str, text: str, first_line: int, replacing: tuple[str, int]) -> RenderedBody | None:
         """One brief's body with the names of the last build (the caller knows they have not changed), in place
-        of its body `replacing` (text, first line): a preview edited for hours keeps one body a brief."""
+        of its body `replacing` (text, first line): a preview edited for hours keeps one body a brief. None
+        when it took too long (guarded.py)."""
         self.bodies.pop((slug, *replacing), None)
-        body = self.converter.convert(text, first_line, slug)
-        self.bodies[(slug, text, first_line)] = (body, self.remember_body((slug, text, first_line), encode(body)))
+        key = (slug, text, first_line)
+        [data] = guarded_iter(lambda key: encode(self.converter.convert(key[1], key[2], key[0])), [key])
+        if data is None:
+            self.bodies[key] = (None, None)
+            return None
+        body = decode(data, RenderedBody)
+        self.bodies[key] = (body, self.remember_body(key, data))
         return body
 
     def body_key(self, slug: str, text: str, first_line: int, names_digest: str | None = None) -> bytes:

@@ -68,6 +68,8 @@ def with_new_texts(last: LastBuild, documents: Documents, settings: Settings, bu
         if text is None:
             continue  # a draft this build leaves out
         body = memo.convert_one(brief.slug, brief.body.text, brief.body.first_line, (previous.body.text, previous.body.first_line))
+        if body is None:
+            return None  # it took too long to convert: the full build reports it
         if anchors_and_citations(body) != anchors_and_citations(text.body):
             return None
         if links_of(body) != links_of(text.body):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..files import UnclosedFrontMatter, read_bytes, read_text, split_front_matter
+from ..guarded import guarded_iter
 from ..markup import BodyConverter, Names
 from ..model import Company, CompanyText, Referrer, anchors_and_citations, links_of
 from ..problems import Problems
@@ -143,7 +144,9 @@ def edited_page(content: Path, path: str, entry: bytes, record: BuildRecord, row
     company = stored.company
     if split.yaml is None or split.yaml_digest() != company.brief.front_matter:
         return None  # the same front-matter's text gives the same fields: no YAML is read
-    body = converter.convert(split.body, split.body_line, company.slug)
+    [body] = guarded_iter(lambda item: converter.convert(item[1], item[2], item[0]), [(company.slug, split.body, split.body_line)])
+    if body is None:
+        return None  # it took too long to convert: the full build reports it
     if links_of(body) != stored.links or anchors_and_citations(body) != stored.anchors:
         return None
     return stored.page(CompanyText(body, stored.referenced_by))

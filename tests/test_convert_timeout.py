@@ -1,0 +1,87 @@
+"""A body Python-Markdown would take minutes over is stopped at the time limit and reported, never a stalled build."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+
+import pytest
+from helpers import error_lines, run_build
+
+from briefing.guarded import Limit, TIMED_OUT, guarded_iter
+
+STALLING = "[](" * 20000  # minutes in Python-Markdown (its links are matched in Python, bracket by bracket)
+
+
+def tree(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def build(workspace, *args, command=()):
+    started = time.perf_counter()
+    result = run_build(*command, "--content", "content", "--templates", "templates", "--output", "site", *args, cwd=workspace,
+                       env={**os.environ, "SOURCE_DATE_EPOCH": "1622505600"}, timeout=120)
+    assert "Traceback" not in result.stderr
+    return result, time.perf_counter() - started
+
+
+def append(path, text):
+    path.write_text(path.read_text("utf-8") + text, "utf-8")
+
+
+def test_a_brief_too_slow_to_convert_is_an_error_at_the_limit(workspace):
+    assert build(workspace)[0].returncode == 0
+    before = tree(workspace / "site")
+    append(workspace / "content" / "companies" / "nio.md", "\n" + STALLING + "\n")
+    append(workspace / "content" / "index.md", "\n" + STALLING + "\n")
+    for command in (("check",), ()):
+        result, took = build(workspace, "--convert-timeout", "2", command=command)
+        assert result.returncode == 1
+        errors = error_lines(result.stderr)
+        assert any(e.startswith("content/companies/nio.md:") and "took longer than 2 s" in e and "--convert-timeout" in e for e in errors), errors
+        assert any(e.startswith("content/index.md:") and "took longer than 2 s" in e for e in errors), errors
+        assert took < 2 + 8, took  # the limit, and the rest of the work: not one limit after another
+    assert tree(workspace / "site") == before
+
+
+def test_a_quick_rebuild_stops_at_the_limit_once(workspace):
+    """The new-process text edit path converts the brief first: its timeout is remembered, not paid twice."""
+    assert build(workspace)[0].returncode == 0
+    before = tree(workspace / "site")
+    append(workspace / "content" / "companies" / "nio.md", "\n" + STALLING + "\n")
+    result, took = build(workspace, "--convert-timeout", "2")
+    assert result.returncode == 1 and "took longer than 2 s" in result.stderr
+    assert took < 2 + 6, took
+    assert tree(workspace / "site") == before
+
+
+@pytest.mark.slow
+def test_the_default_limit_is_ten_seconds(workspace):
+    append(workspace / "content" / "companies" / "xpeng.md", "\n" + STALLING + "\n")
+    result, took = build(workspace)
+    assert result.returncode == 1 and "took longer than 10 s" in result.stderr
+    assert 10 <= took < 10 + 8
+
+
+def test_the_limit_must_be_a_positive_number(workspace):
+    for bad in ("0", "-1", "soon"):
+        result, _ = build(workspace, "--convert-timeout", bad)
+        assert result.returncode == 2 and "is not a number of seconds above 0" in result.stderr
+
+
+def test_guarded_work_keeps_order_and_ends_every_worker(monkeypatch):
+    monkeypatch.setattr(Limit, "seconds", 0.5)
+
+    def work(item):
+        if item == "slow":
+            time.sleep(30)
+        return item.upper()
+
+    items = ["a", "slow", "b", "c", "slow", "d"]
+    started = time.perf_counter()
+    assert list(guarded_iter(work, items)) == ["A", None, "B", "C", None, "D"]
+    assert time.perf_counter() - started < 5  # the second "slow" is known to time out: not tried again
+    assert "slow" in TIMED_OUT
+    TIMED_OUT.discard("slow")
+    assert multiprocessing.active_children() == []
