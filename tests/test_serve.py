@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -409,3 +410,28 @@ def test_ctrl_c_stops_the_server_cleanly(tmp_path):
     assert server.process.returncode == 0
     assert "Stopped." in output
     assert "Traceback" not in output
+
+
+def test_serve_holds_the_output_folder_only_while_it_builds(preview):
+    """Idle, it lets another build write the folder; a rebuild while another build holds it shows why it failed."""
+    from briefing.writer import holding
+
+    other = subprocess.run([sys.executable, str(REPO / "build.py"), "--content", "content", "--templates", "templates", "--output", "site"],
+                           cwd=preview.root, capture_output=True, text=True, timeout=60)
+    assert other.returncode == 0, other.stderr
+    with holding(preview.root / "site"):
+        preview.edit("companies/nio.md", "Nio is positioned", "Nio, held, is positioned")
+        deadline = time.monotonic() + 20
+        while b"another build is writing this folder" not in fetch(preview.url("companies/nio/")):
+            assert time.monotonic() < deadline, "the rebuild did not report the lock"
+            time.sleep(0.1)
+    preview.edit("companies/nio.md", "Nio, held, is positioned", "Nio, free again, is positioned")
+    deadline = time.monotonic() + 20
+    while b"Nio, free again, is positioned" not in fetch(preview.url("companies/nio/")):
+        assert time.monotonic() < deadline, "the rebuild after the lock was released did not land"
+        time.sleep(0.1)
+
+
+def fetch(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read()
