@@ -235,7 +235,8 @@ class Staging:
             remove_staging(self.folder)
             raise ContentError(refused)
         try:
-            self.place(JOURNAL, json.dumps({"files": sorted(previous | names)}, indent=0).encode())
+            # With the manifest (old or new), the files moved or removed meanwhile are all it may leave.
+            self.place(JOURNAL, json.dumps({"files": sorted(staged | stale)}, indent=0).encode(), durable=True)
             written = move_into_place(self.folder, self.output, skip=STAGING_ONLY)
             removed = remove_stale(stale, self.output)
             if new_manifest:
@@ -247,15 +248,17 @@ class Staging:
             remove_staging(self.folder)
         return WriteReport(written, len(names) - written, removed)
 
-    def place(self, name: str, data: bytes) -> None:
-        """Write a file of Briefing's own at once: staged, then moved over the old one."""
+    def place(self, name: str, data: bytes, durable: bool = False) -> None:
+        """Write a file of Briefing's own at once: staged, then moved over the old one; `durable`: on the disk
+        itself before it is in place (the journal must outlast a power cut that the moves after it may not)."""
         staged = self.folder / STAGING_ONLY / name
         staged.parent.mkdir(parents=True, exist_ok=True)
         self.output.mkdir(parents=True, exist_ok=True)
         with open(staged, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(staged, self.output / name)
 
     def discard(self) -> None:
