@@ -12,12 +12,11 @@ in this process.
 from __future__ import annotations
 
 import multiprocessing
-import signal
 import time
 from multiprocessing.connection import Connection, wait
 from typing import Callable, Hashable, Iterator, Sequence, TypeVar
 
-from .parallel import WorkerLost, worker_count
+from .parallel import WorkerLost, ctrl_c_ignored, worker_count
 
 T = TypeVar("T", bound=Hashable)
 R = TypeVar("R")
@@ -52,7 +51,8 @@ def guarded_iter(function: Callable[[T], R], items: Sequence[T], progress: Calla
             return
         mine, theirs = context.Pipe()
         process = context.Process(target=work, args=(theirs,), daemon=True)
-        process.start()
+        with ctrl_c_ignored():  # the worker starts with Ctrl-C ignored: it is the parent's to handle, which ends the workers
+            process.start()
         theirs.close()
         mine.send(index)
         working[mine] = (process, index, time.monotonic())
@@ -115,7 +115,6 @@ def guarded_iter(function: Callable[[T], R], items: Sequence[T], progress: Calla
 
 def work(connection: Connection) -> None:
     """A worker: the items it is given, one at a time, until it is given None."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the workers
     function, items = GUARDED["function"], GUARDED["items"]
     while (index := connection.recv()) is not None:
         try:
