@@ -121,3 +121,65 @@ def work(connection: Connection) -> None:
             connection.send((True, function(items[index])))
         except Exception as exc:  # noqa: BLE001 - it reaches the parent as a message, whatever it was
             connection.send((False, f"{type(exc).__name__}: {exc}"))
+
+
+class StandingWorker:
+    """One spawned worker kept between calls, for one item at a time (serve's edits): forking a large process
+    for each would cost more than the work. `setup(*args)`, run in the worker, makes the function it applies;
+    it is sent again only when `args` change. A worker that outlasts the limit is killed, and started anew
+    for the next item."""
+
+    def __init__(self, setup: Callable):
+        self.setup = setup
+        self.args: tuple | None = None
+        self.process: multiprocessing.Process | None = None
+        self.connection: Connection | None = None
+
+    def run(self, args: tuple, item: Hashable) -> object | None:
+        """setup(*args)(item), or None when it took longer than `Limit.seconds` (or did before)."""
+        if item in TIMED_OUT:
+            return None
+        if self.process is None:
+            context = multiprocessing.get_context("spawn")
+            self.connection, theirs = context.Pipe()
+            self.process = context.Process(target=stand, args=(theirs,), daemon=True)
+            with ctrl_c_ignored():
+                self.process.start()
+            theirs.close()
+            self.args = None
+        if args != self.args:
+            self.connection.send(("setup", self.setup, args))
+            self.args = args
+        self.connection.send(("item", item))
+        if not self.connection.poll(Limit.seconds):
+            TIMED_OUT.add(item)
+            self.stop()
+            return None
+        try:
+            ok, result = self.connection.recv()
+        except (EOFError, OSError):
+            self.stop()
+            raise WorkerLost("the conversion worker ended without its result") from None
+        if not ok:
+            raise RuntimeError(result)
+        return result
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.join()
+            self.connection.close()
+            self.process = self.connection = None
+
+
+def stand(connection: Connection) -> None:
+    """A standing worker: a new function on ("setup", setup, args), a result for each ("item", item), until None."""
+    function = None
+    while (message := connection.recv()) is not None:
+        if message[0] == "setup":
+            function = message[1](*message[2])
+            continue
+        try:
+            connection.send((True, function(message[1])))
+        except Exception as exc:  # noqa: BLE001 - it reaches the parent as a message, whatever it was
+            connection.send((False, f"{type(exc).__name__}: {exc}"))

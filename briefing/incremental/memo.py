@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from ..documents import Parse, markdown_files
 from ..files import read_bytes
 from ..markup import BodyConverter, Names, RenderedBody
-from ..guarded import guarded_iter
+from ..guarded import StandingWorker, guarded_iter
 from ..parallel import Progress, counter, parallel_iter, parallel_map
 from ..problems import Problem, Problems
 from .plain import decode, encode
@@ -40,6 +40,7 @@ class Memo:
         self.progress: Progress | None = None
         self.fresh: dict[bytes, bytes] = {}  # values as plain data for the store, stored by flush()
         self.listings: dict[Path, tuple[bytes, list[str], tuple[Problem, ...]]] = {}
+        self.worker = StandingWorker(encoding_converter)  # for convert_one: forking a large process for each edit costs more
 
     def list_files(self, folder: Path, problems: Problems, what: str) -> list[str]:
         """documents.ListFiles: a folder's files, listed again only when its own stamp changed (adding, removing
@@ -166,7 +167,7 @@ class Memo:
         when it took too long (guarded.py)."""
         self.bodies.pop((slug, *replacing), None)
         key = (slug, text, first_line)
-        [data] = guarded_iter(lambda key: encode(self.converter.convert(key[1], key[2], key[0])), [key])
+        data = self.worker.run((self.names, self.autolink), key)
         if data is None:
             self.bodies[key] = (None, None)
             return None
@@ -207,6 +208,12 @@ class Memo:
             used.add(self.store.key("names"))
             used.discard(None)
             self.store.keep_only(used)
+
+
+def encoding_converter(names: Names, autolink: bool):
+    """In a worker: (slug, text, first line) -> the body converted, as plain data."""
+    converter = BodyConverter(names, autolink=autolink)
+    return lambda key: encode(converter.convert(key[1], key[2], key[0]))
 
 
 def safe_stat(path: str) -> os.stat_result | None:
