@@ -213,7 +213,8 @@ def read_documents(content: Path, settings: Settings, problems: Problems, read: 
     by_slug = {path.rpartition(os.sep)[2][:-3]: brief for path, brief in zip(paths, parsed)}  # markdown_files joined them with os.sep
     briefs = tuple(brief for brief in by_slug.values() if brief is not None)
     index_path = content / "index.md"
-    index = read_text_page(index_path, content, problems) if index_path.is_file() else None
+    # There when anything has the name (a link, a folder, a pipe): read_text then says why it cannot be used.
+    index = read_text_page(index_path, content, problems) if os.path.lexists(index_path) else None
     term_pages = {
         taxonomy: tuple(
             page
@@ -226,7 +227,7 @@ def read_documents(content: Path, settings: Settings, problems: Problems, read: 
     sources_path = content / "sources.yml"
     sources, unreadable_sources, sources_file_failed = (
         read("sources", [str(sources_path)], (), lambda path, data, own: read_sources(content, own, data), problems, SourcesFile)[0]
-        if sources_path.is_file() else ((), frozenset(), False)
+        if os.path.lexists(sources_path) else ((), frozenset(), False)
     )
     return Documents(
         briefs, sources, index, term_pages,
@@ -385,7 +386,7 @@ def read_text_page(path: Path, content: Path, problems: Problems) -> TextPage | 
 def read_sources(content: Path, problems: Problems, data: bytes | None = None) -> SourcesFile:
     """The sources, the ids of entries with errors, and whether the whole file failed; `data`: its bytes, if already read."""
     path = content / "sources.yml"
-    if not path.is_file():
+    if not os.path.lexists(path):
         return (), frozenset(), False
     text = read_text(path, content, problems, data)
     if text is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,7 +82,7 @@ def normalize_base_url(address: str) -> str:
 def load_settings(content: Path, problems: Problems, base_url: str | None = None) -> Settings | None:
     """Read site.yml; `base_url` (from --base-url or the environment) wins over the file."""
     path = content / "site.yml"
-    if not path.is_file():
+    if not os.path.lexists(path):  # a link, folder or pipe by that name: read_text says why it cannot be used
         problems.error(path, 0, "is missing; create it with at least 'title:' and 'base_url:'")
         return None
     text = read_text(path, content, problems)

@@ -30,6 +30,8 @@ HINTS = (
     ("expected ':'", "write 'key: value' on each line, and indent the lines of long text"),
     ("expected ',' or ']'", "close the list with ']', and quote items that contain ',' or '['"),
     ("expected ',' or '}'", "close the mapping with '}'"),
+    ("escape", "in double quotes '\\' starts an escape: write '\\\\' for a backslash, or use single quotes"),
+    ("hexdecimal", "in double quotes '\\' starts an escape: write '\\\\' for a backslash, or use single quotes"),
     ("quoted scalar", "close the quote"),
 )
 
@@ -65,9 +67,13 @@ def load_yaml(text: str, first_line: int = 1) -> YamlResult:
     import yaml
 
     result = YamlResult()
-    loader = yaml_loader()(text)
+    loader = None
     try:
+        loader = yaml_loader()(text)  # PyYAML's own parser checks the characters here, libyaml's while parsing
         node = loader.get_single_node()
+    except yaml.reader.ReaderError as exc:
+        result.errors.append(_unacceptable(text, first_line, exc))
+        return result
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark else first_line
@@ -80,11 +86,21 @@ def load_yaml(text: str, first_line: int = 1) -> YamlResult:
         result.errors.append((first_line, f"invalid YAML: nested too deeply; flatten it to at most {MAX_DEPTH} levels"))
         return result
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is not None:
         walker = _Walker(result, first_line, yaml.ScalarNode, yaml.SequenceNode)
         result.value = walker.value(node, (), 0)
     return result
+
+
+def _unacceptable(text: str, first_line: int, exc: yaml.reader.ReaderError) -> tuple[int, str]:
+    """A character YAML does not allow (a control character, U+FFFE), at its own line: the parser stops at the
+    first one, and says where in characters (PyYAML) or in UTF-8 bytes (libyaml), so look for it instead."""
+    code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+    at = text.find(chr(code))
+    line = first_line + (text.count("\n", 0, at) if at >= 0 else 0)
+    return line, f"invalid YAML: character U+{code:04X} is not allowed in YAML; remove it, or write it as \"\\u{code:04x}\" in double quotes"
 
 
 def _describe(exc: yaml.MarkedYAMLError) -> str:

@@ -100,3 +100,16 @@ def test_unknown_command_is_a_usage_error(clean_site):
     assert result.returncode == 2
     assert "invalid choice: 'chekc'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_each_problem_prints_on_one_line_whatever_the_content_holds(clean_site):
+    """Line breaks, terminal escapes and bidirectional overrides in a value or a file name are printed escaped."""
+    (clean_site / "content/companies/nio.md").write_text(brief("Nio", 'relations:\n  - to: "xp\\neng\\u202e"\n    type: partner', body="## Plans\n"))
+    (clean_site / "content/companies/new\nline\x1b[31m.md").write_text(brief("New"))
+    result = check(cwd=clean_site)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert "content/companies/nio.md:6: relations[0].to: unknown company 'xp\\neng\\u202e' (did you mean 'xpeng'?)" in lines
+    assert any(line.startswith("content/companies/new\\nline\\x1b[31m.md: file name ") for line in lines), lines
+    assert lines[-1].startswith("2 error(s), ")
+    assert all(line.startswith("content/companies/") for line in lines[:-1]), lines

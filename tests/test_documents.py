@@ -1,4 +1,5 @@
 import datetime
+import os
 from pathlib import Path
 
 import pytest
@@ -234,3 +235,17 @@ def test_unparseable_sources_file_is_remembered(site):
     documents, errors = site({"companies/nio.md": brief("Nio"), "sources.yml": "a: [\n"})
     assert len(errors) == 1 and errors[0].startswith("content/sources.yml:2: invalid YAML: ")
     assert documents.sources_file_failed is True
+
+
+@pytest.mark.parametrize("kind", ["dangling link", "folder", "fifo"])
+@pytest.mark.parametrize("name", ["index.md", "sources.yml"])
+def test_an_index_or_sources_file_that_cannot_be_read_is_an_error_not_skipped(site, tmp_path, name, kind):
+    """Something by that name that is not a readable file is reported, not taken for no file at all (the home page
+    silently without its intro, or every citation an unknown source)."""
+    path = tmp_path / "content" / name
+    path.parent.mkdir(parents=True)
+    {"dangling link": lambda: path.symlink_to("nowhere"), "folder": path.mkdir, "fifo": lambda: os.mkfifo(path)}[kind]()
+    documents, errors = site({"companies/nio.md": brief("Nio")})
+    assert len(errors) == 1 and errors[0].startswith(f"content/{name}: cannot be read: "), errors
+    assert documents.index is None and documents.sources == ()
+    assert documents.sources_file_failed is (name == "sources.yml")

@@ -134,3 +134,12 @@ def test_not_utf8(site):
     settings, errors = site(b"title: Caf\xe9\nbase_url: https://x.org/\n")
     assert settings is None
     assert errors == ["content/site.yml:1: is not UTF-8 (byte 0xe9); save the file as UTF-8"]
+
+
+def test_a_site_yml_that_is_not_a_file_is_unreadable_not_missing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "content" / "site.yml").mkdir(parents=True)
+    problems = Problems()
+    assert load_settings(tmp_path / "content", problems) is None
+    [error] = [p.format() for p in problems.errors]
+    assert error.startswith("content/site.yml: cannot be read: "), error

@@ -140,3 +140,19 @@ def test_a_key_that_is_not_text_is_an_error():
     result = load_yaml("? [a, b]\n: c\ntitle: t\n", first_line=2)
     assert result.errors == [(2, "a key must be plain text, not a list or mapping")]
     assert result.value == {"title": "t"}
+
+
+@pytest.mark.parametrize("parser", ["libyaml", "pure-python"])
+def test_a_control_character_is_an_error_at_its_own_line(parser, monkeypatch):
+    """Both parsers refuse it (PyYAML's own already while reading, which once escaped as a traceback), on one line."""
+    if parser == "pure-python":
+        monkeypatch.setattr(yamlsafe, "yaml_loader", lambda: yaml.SafeLoader)
+    result = load_yaml("title: 小米\nsummary: a\x1b[31m b\n", first_line=2)
+    assert result.value is None
+    assert result.errors == [(3, 'invalid YAML: character U+001B is not allowed in YAML; remove it, or write it as "\\u001b" in double quotes')]
+
+
+def test_a_backslash_in_double_quotes_hints_at_escapes_not_at_the_quote():
+    line, message = load_yaml('website: "C:\\Users\\nio"\n').errors[0]
+    assert line == 1
+    assert message.endswith("in double quotes '\\' starts an escape: write '\\\\' for a backslash, or use single quotes")
