@@ -34,6 +34,7 @@ RESERVED_IDS = frozenset({"main", "top", "summary", "facts", "relations", "terms
 WIKILINK = r"\[\[([^\]\[|#\n]+)(?:#([^\]\[|\n]+))?(?:\|([^\]\[\n]+))?\]\]"
 CITATION = r"\[@([A-Za-z0-9][A-Za-z0-9_.-]*)((?:\s*;\s*@[A-Za-z0-9][A-Za-z0-9_.-]*)*)\]"
 WORD = re.compile(r"\w+")
+STASHED = re.compile("\x02wzxhzdk:(\\d+)\x03")  # markdown.util.HTML_PLACEHOLDER, as a pattern
 NUMBERED_CITE = re.compile(r'<sup class="cite"><a href="#source-([^"]+)">\?</a></sup>')
 
 
@@ -170,7 +171,7 @@ class HeadingAnchors(Treeprocessor):
         used = set(RESERVED_IDS)
         for element in root.iter():
             if element.tag in HEADINGS:
-                text = unescape("".join(element.itertext()))
+                text = self.stashed_back(unescape("".join(element.itertext())))
                 base = slugify(text) or "section"
                 anchor, n = base, 0
                 while anchor in used:
@@ -179,6 +180,13 @@ class HeadingAnchors(Treeprocessor):
                 used.add(anchor)
                 element.set("id", anchor)
                 self.converter.found.headings.append(Heading(int(element.tag[1]), text.strip(), anchor))
+
+
+    def stashed_back(self, text: str) -> str:
+        """`text` with Python-Markdown's placeholders of stashed markup (entities such as `&amp;`) turned back into
+        the characters they show, so `R&amp;D` gets the anchor `r-d`, as written `R&D` does."""
+        stash = self.converter.md.htmlStash.rawHtmlBlocks
+        return STASHED.sub(lambda m: html.unescape(str(stash[int(m.group(1))])) if int(m.group(1)) < len(stash) else "", text)
 
 
 class SafeLinks(Treeprocessor):
