@@ -31,7 +31,7 @@ from .patch import LastBuild, pages_with_new_texts, with_new_texts
 from .quick import PageNotes, QuickResult, quick_build, stored_page
 from .record import BuildRecord, build_key, engine_fingerprint, load_record, save_record
 from .stamps import MISSING, STAMP, digest_of, input_entries, output_stamps, size_in
-from .plain import encode
+from .plain import storable
 from .store import Store, output_key
 
 class Incremental:
@@ -151,7 +151,7 @@ class Incremental:
             return  # a file is gone already: the next build looks at every page again
         outputs = {name: stamp + self.prints.get(name, b"") for name, stamp in stamps.items()}
         save_record(self.store, self.output, BuildRecord(self.key, inputs, outputs, page_count, site.settings.base_path, tuple(warnings)))
-        self.store.put_many({self.names_key(): encode((self.last.names, self.last.autolink))})
+        self.store.put_many({self.names_key(): storable((self.last.names, self.last.autolink))})
         self.store_pages(pages, described)
 
     def names_key(self) -> bytes:

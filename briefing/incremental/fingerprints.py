@@ -15,7 +15,7 @@ import hashlib
 from dataclasses import fields, is_dataclass
 
 from ..views import PageView, WholeSite
-from .plain import encode
+from .plain import storable
 
 DIGEST_SIZE = 16
 
@@ -49,7 +49,10 @@ class Fingerprints:
         return digest
 
     def digest(self, value: object) -> bytes:
-        return hashlib.blake2b(encode(value), key=self.salt, digest_size=DIGEST_SIZE).digest()
+        data = storable(value)
+        if data is None:  # text that is not Unicode (an undecodable file name): its repr, which keeps it apart
+            data = repr(value).encode("utf-8", "surrogateescape")
+        return hashlib.blake2b(data, key=self.salt, digest_size=DIGEST_SIZE).digest()
 
     def combine(self, digests: list[bytes]) -> bytes:
         return hashlib.blake2b(b"".join(digests), key=self.salt, digest_size=DIGEST_SIZE).digest()

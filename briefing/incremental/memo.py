@@ -18,7 +18,7 @@ from ..markup import BodyConverter, Names, RenderedBody
 from ..guarded import StandingWorker, guarded_iter
 from ..parallel import Progress, counter, parallel_iter, parallel_map
 from ..problems import Problem, Problems
-from .plain import decode, encode
+from .plain import decode, encode, storable
 from .stamps import MISSING, stamp_of
 from .store import Store
 
@@ -88,7 +88,7 @@ class Memo:
         for index, (key, value, own) in zip(missing, parallel_iter(parse_one, missing, counter(self.progress, "reading", len(missing)))):
             remembered[paths[index]] = (stamps[index], inputs, value, own, key)
             if key is not None:
-                self.queue(key, encode((value, own)))
+                self.queue(key, storable((value, own)))
         remembered = self.files[kind] = {path: remembered[path] for path in paths}
         results = []
         for path in paths:
@@ -108,7 +108,7 @@ class Memo:
             self.converter = BodyConverter(names, autolink=autolink)
             self.bodies = self.rekeyed(self.left_as_they_were(self.bodies, previous))
             if self.store is not None and previous != (names, autolink):
-                self.queue(self.store.key("names"), encode((names, autolink)))
+                self.queue(self.store.key("names"), storable((names, autolink)))
         keys = [(slug, text, first_line) for slug, (text, first_line) in bodies.items()]
         missing = [key for key in keys if key not in self.bodies]
         converted = {key: self.bodies.get(key) for key in keys}
@@ -186,7 +186,9 @@ class Memo:
         self.queue(disk_key, data)
         return disk_key
 
-    def queue(self, key: bytes, data: bytes) -> None:
+    def queue(self, key: bytes, data: bytes | None) -> None:
+        if data is None:
+            return  # it cannot be stored (plain.storable)
         self.fresh[key] = data
         if len(self.fresh) >= FLUSH_EVERY:
             self.flush()

@@ -39,6 +39,15 @@ def encode(value: object) -> bytes:
     return ENCODER.encode(value)
 
 
+def storable(value: object) -> bytes | None:
+    """`value` as plain data, or None when it holds text that is not Unicode (a file name's undecodable bytes,
+    kept by Python as surrogates) and so cannot be stored: it is then only not kept."""
+    try:
+        return ENCODER.encode(value)
+    except UnicodeEncodeError:
+        return None
+
+
 def decode(data: bytes, kind: Any) -> Any:
     """`data` as a value of `kind` (a type, or a type expression such as tuple[Names, bool]); MISS if it is not one."""
     decoder = DECODERS.get(kind)

@@ -26,7 +26,7 @@ from ..render import Renderer
 from ..views import Chrome, PageView, views_showing_texts
 from ..writer import Staging, WriteReport, read_manifest
 from .fingerprints import Fingerprints
-from .plain import MISS, decode, encode
+from .plain import MISS, decode, storable
 from .record import BuildRecord
 from .stamps import (
     MISSING,
@@ -69,10 +69,10 @@ class QuickResult:
     report: WriteReport
 
 
-def stored_page(page: PageView) -> bytes:
-    """A company page as plain data (plain.py) for the store."""
+def stored_page(page: PageView) -> bytes | None:
+    """A company page as plain data (plain.py) for the store; None if it cannot be stored."""
     text = page.text
-    return encode(StoredPage(page.url, page.kind, page.title, page.template, page.site, page.item, page.absolute_links,
+    return storable(StoredPage(page.url, page.kind, page.title, page.template, page.site, page.item, page.absolute_links,
                              text.referenced_by, links_of(text.body), anchors_and_citations(text.body)))
 
 

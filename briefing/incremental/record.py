@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 
 from ..problems import Problem
-from .plain import MISS, decode, encode
+from .plain import MISS, decode, storable
 from .stamps import STAMP
 from .store import Store
 
@@ -70,4 +70,6 @@ def load_record(store: Store, output: Path) -> BuildRecord | None:
 
 
 def save_record(store: Store, output: Path, record: BuildRecord) -> None:
-    store.save_record(output, encode(record))
+    data = storable(record)
+    if data is not None:  # else the next build finds no record, and builds in full
+        store.save_record(output, data)

@@ -134,7 +134,7 @@ class Store:
 
     def put_many(self, items: dict[bytes, bytes]) -> None:
         """Store values given as plain data (plain.encode)."""
-        self.write([("INSERT OR REPLACE INTO entries VALUES (?, ?)", ((key, sealed(data)) for key, data in items.items()))])
+        self.write([("INSERT OR REPLACE INTO entries VALUES (?, ?)", ((key, sealed(data)) for key, data in items.items() if data is not None))])
 
     def copy_many(self, pairs: list[tuple[bytes, bytes]]) -> None:
         """Store each entry (old key, new key) under its new key as well."""
@@ -185,7 +185,8 @@ class Store:
         key = output_key(output)
         self.write([
             ("DELETE FROM pages WHERE output = ? AND slug = ?", ((key, slug) for slug in gone)),
-            ("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)", ((key, slug, fingerprint, digest(fingerprint, data) + data) for slug, fingerprint, data in rows)),
+            ("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)",
+             ((key, slug, fingerprint, digest(fingerprint, data) + data) for slug, fingerprint, data in rows if data is not None)),
         ])
 
 
