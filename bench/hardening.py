@@ -102,7 +102,7 @@ def kills(work: Path, count: int, fresh: dict) -> list[str]:
         landed += process.poll() is None
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
-        left_journal, left_staging = journal.exists(), (work / "site" / STAGING).exists()
+        left_journal, left_staging = journal.exists(), any(path.name.startswith(STAGING) for path in (work / "site").iterdir())
         in_commit += left_journal
         result = build(work)
         said = "repaired" in result.stderr or "removed the staged files" in result.stderr

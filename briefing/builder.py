@@ -22,7 +22,7 @@ from .parallel import Progress, WorkerLost
 from .problems import ContentError, Problem, Problems
 from .render import render_pages, site_files
 from .views import LISTED
-from .writer import Interrupted, Staging, WriteReport, check_output_folder, holding, read_manifest
+from .writer import HalfWritten, Interrupted, Staging, WriteReport, check_output_folder, holding, read_manifest
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,7 @@ class BuildResult:
     seconds: float = 0.0
     base_path: str = ""
     repaired: str = ""  # what an interrupted build had left, now put right
+    half_written: bool = False  # the output was left half-written by this build's own failure (the next one repairs it)
 
 
 class Builder:
@@ -86,8 +87,8 @@ class Builder:
         options = self.options
         repaired = interrupted.note(options.output) if interrupted is not None else ""
         previous = self.committed
-        repairing = interrupted is not None and interrupted.files is not None
-        if repairing:
+        repairing = interrupted is not None  # a full build: only a commit removes what was left
+        if repairing and interrupted.files is not None:
             self.cache.forget()  # any file may be the old or the new one: compare every page with its file
             previous = read_manifest(options.output) | interrupted.files
         try:
@@ -117,10 +118,10 @@ class Builder:
             sizes.update(kept)
             try:
                 report = staging.commit(set(sizes), previous)
-            except ContentError:
+            except HalfWritten as exc:
                 self.cache.forget()
                 self.committed = None
-                raise
+                return BuildResult(False, tuple(exc.problems), tuple(problems.warnings), seconds=time.perf_counter() - started, half_written=True)
             self.committed = set(sizes)
             page_count = sum(page.kind in LISTED for page in pages)
             self.cache.built(site, pages, page_count, sizes, described, problems.warnings)

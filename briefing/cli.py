@@ -94,6 +94,8 @@ def report_build(result: BuildResult, output: Path) -> None:
     if result.ok:
         report = result.report
         print(f"built {result.pages} pages ({result.rendered} rendered, {result.reused} files and bodies reused): {report.written} files written, {report.unchanged} unchanged, {report.removed} removed in {result.seconds:.2f} s")
+    elif result.half_written:
+        print(f"build failed: {len(result.errors)} error(s); {output} was left half-written, and the next build repairs it", file=sys.stderr)
     elif result.errors:
         print(f"build failed: {len(result.errors)} error(s); {output} is unchanged", file=sys.stderr)
     else:

@@ -28,7 +28,7 @@ from typing import Iterable, Iterator
 
 from .problems import ContentError, Problem
 
-STAGING = ".briefing-staging"
+STAGING = ".briefing-staging"  # .briefing-staging-<process id>: a build killed meanwhile leaves its own behind
 STAGING_ONLY = ".briefing-own"  # inside the staging folder: Briefing's own files before they are placed
 MANIFEST = ".briefing-manifest.json"  # every file a build wrote, so the next one removes only its own
 JOURNAL = ".briefing-journal.json"  # there only while staged files are moved into place
@@ -43,6 +43,10 @@ def current_umask() -> int:
 
 
 UMASK = current_umask()
+
+
+class HalfWritten(ContentError):
+    """Moving the files into place failed midway; the journal stays, for the next build to repair."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +121,7 @@ class Interrupted:
 @contextlib.contextmanager
 def holding(output: Path) -> Iterator[Interrupted | None]:
     """Hold the output folder for one build: no other Briefing process may build into it meanwhile (it stops at
-    once, naming this one). Yields what an interrupted build left there, after removing its staged files."""
+    once, naming this one). Yields what an interrupted build left there (the next commit removes it)."""
     lock = output.resolve()
     lock = lock.with_name(f".{lock.name}{LOCK_SUFFIX}")
     try:
@@ -142,9 +146,8 @@ def holding(output: Path) -> Iterator[Interrupted | None]:
 
 
 def left_over(output: Path) -> Interrupted | None:
-    staged = output / STAGING
     journal = output / JOURNAL
-    if not os.path.lexists(staged) and not os.path.lexists(journal):
+    if not staging_folders(output) and not os.path.lexists(journal):
         return None
     files = None
     if os.path.lexists(journal):
@@ -152,8 +155,15 @@ def left_over(output: Path) -> Interrupted | None:
             files = frozenset(n for n in json.loads(journal.read_bytes())["files"] if isinstance(n, str) and safe_relative(n))
         except (OSError, ValueError, KeyError, TypeError):
             files = frozenset()  # damaged: the manifest alone says what to remove
-    remove_staging(staged)
     return Interrupted(files)
+
+
+def staging_folders(output: Path) -> list[Path]:
+    try:
+        with os.scandir(output) as entries:
+            return [Path(entry.path) for entry in entries if entry.name.startswith(STAGING)]
+    except OSError:
+        return []
 
 
 def remove_staging(staged: Path) -> None:
@@ -177,9 +187,9 @@ class Staging:
         if problems:
             raise ContentError(problems)
         self.output = output
-        self.folder = output / STAGING
+        self.folder = output / f"{STAGING}-{os.getpid()}"
         self.made_output = not output.exists()
-        remove_staging(self.folder)  # left by a build that was killed
+        remove_staging(self.folder)  # left by a killed build of a process with this number
 
     def put(self, name: str, chunks: list[bytes]) -> None:
         """Stage the file made of `chunks` as output file `name`, unless the output already holds exactly these bytes.
@@ -226,11 +236,9 @@ class Staging:
         new_manifest = not manifest_path.is_file() or manifest_path.read_bytes() != manifest
         staged = staged_names(self.folder)
         if not (staged or stale or new_manifest):
-            remove_staging(self.folder)
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self.output / JOURNAL)  # an interrupted build's: what it left is put right
+            self.remove_left_over()
             return WriteReport(0, len(names), 0)
-        refused = links_problems(self.output, stale | staged)
+        refused = links_problems(self.output, stale | staged) + obstacles(self.output, staged, previous)
         if refused:
             remove_staging(self.folder)
             raise ContentError(refused)
@@ -241,12 +249,20 @@ class Staging:
             removed = remove_stale(stale, self.output)
             if new_manifest:
                 self.place(MANIFEST, manifest)
-            os.unlink(self.output / JOURNAL)
+            self.remove_left_over()
         except OSError as exc:
-            raise ContentError([cannot_write(self.output, exc)]) from None
+            half = cannot_write(self.output, exc)
+            raise HalfWritten([Problem(half.path, 0, f"{half.message}; the folder may be half-written: the next build repairs it")]) from None
         finally:
             remove_staging(self.folder)
         return WriteReport(written, len(names) - written, removed)
+
+    def remove_left_over(self) -> None:
+        """Once the output holds this build's files: remove the journal and the staged files of interrupted builds."""
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.output / JOURNAL)
+        for folder in staging_folders(self.output):
+            remove_staging(folder)
 
     def place(self, name: str, data: bytes, durable: bool = False) -> None:
         """Write a file of Briefing's own at once: staged, then moved over the old one; `durable`: on the disk
@@ -294,6 +310,26 @@ def move_into_place(staged: Path, target: Path, skip: str = "") -> int:
             moved += sum(len(files) for _, _, files in os.walk(entry.path))
             os.rename(entry.path, destination)
     return moved
+
+
+def obstacles(output: Path, staged: set[str], previous: set[str]) -> list[Problem]:
+    """What stands where a staged file goes and is not Briefing's to replace: a folder in the file's place, or a
+    file in the place of a folder on its way that no earlier build made."""
+    found = []
+    for name in sorted(staged):
+        parts = name.split("/")
+        for end in range(1, len(parts)):
+            part = "/".join(parts[:end])
+            if not os.path.lexists(os.path.join(output, part)):
+                break  # nor anything under it: nothing in the way
+            if not os.path.isdir(os.path.join(output, part)):
+                if part not in previous:
+                    found.append(Problem(str(output / part), 0, "is a file where Briefing puts a folder of the site; move it away, or choose another --output"))
+                break
+        else:
+            if os.path.isdir(os.path.join(output, name)) and not os.path.islink(os.path.join(output, name)):
+                found.append(Problem(str(output / name), 0, "is a folder where Briefing writes a file of the site; move it away, or choose another --output"))
+    return found[:MOST_LINKS_NAMED]
 
 
 def staged_names(staged: Path) -> set[str]:

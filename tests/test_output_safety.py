@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from briefing.writer import JOURNAL, STAGING, holding
+from briefing.writer import JOURNAL, holding, staging_folders
 from helpers import REPO, run_build
 
 sys.path.insert(0, str(REPO / "bench"))
@@ -115,7 +115,7 @@ def test_a_build_killed_while_moving_files_is_repaired_by_the_next(generated):
         assert repair.returncode == 0, repair.stderr
         if (generated / "site" / JOURNAL).exists() or caught:
             assert "repaired" in repair.stderr
-        assert not (generated / "site" / JOURNAL).exists() and not (generated / "site" / STAGING).exists()
+        assert not (generated / "site" / JOURNAL).exists() and not staging_folders(generated / "site")
         assert tree(generated / "site") == fresh_build(generated)
     assert caught, "no kill landed while files were being moved"
 
@@ -123,12 +123,11 @@ def test_a_build_killed_while_moving_files_is_repaired_by_the_next(generated):
 def test_a_build_killed_while_rendering_leaves_its_staging_to_the_next(generated):
     edit_every_brief(generated / "content", "killed early")
     process = start_build(generated)
-    staged = generated / "site" / STAGING
-    while process.poll() is None and not staged.exists():
+    while process.poll() is None and not staging_folders(generated / "site"):
         pass
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    assert staged.exists()
+    assert staging_folders(generated / "site")
     after = build(generated)
     assert after.returncode == 0
     assert "removed the staged files of an interrupted build" in after.stderr

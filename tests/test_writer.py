@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from briefing.problems import ContentError
-from briefing.writer import MANIFEST, STAGING, Staging, WriteReport, check_output_folder
+from briefing.writer import MANIFEST, Staging, WriteReport, check_output_folder
 
 
 def write_site(files: dict[str, bytes], output) -> WriteReport:
@@ -76,7 +76,7 @@ def test_staged_files_reach_the_output_only_on_commit(tmp_path):
     staging.put("index.html", [b"home, edited"])
     staging.put("companies/b/index.html", [b"b"])
     staging.put("companies/a/index.html", [b"a"])  # unchanged: not staged
-    assert sorted(p.relative_to(out / STAGING).as_posix() for p in (out / STAGING).rglob("*") if p.is_file()) == ["companies/b/index.html", "index.html"]
+    assert sorted(p.relative_to(staging.folder).as_posix() for p in staging.folder.rglob("*") if p.is_file()) == ["companies/b/index.html", "index.html"]
     staging.discard()
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     staging = Staging(out)
@@ -84,7 +84,7 @@ def test_staged_files_reach_the_output_only_on_commit(tmp_path):
         staging.put(name, [data])
     assert dataclasses.astuple(staging.commit({"index.html", "companies/a/index.html", "companies/b/index.html"})) == (2, 1, 0)
     assert (out / "companies" / "b" / "index.html").read_bytes() == b"b"
-    assert not (out / STAGING).exists()
+    assert not staging.folder.exists()
 
 
 def test_a_file_put_in_pieces_is_written_whole_and_known_unchanged_by_its_pieces(tmp_path):
@@ -155,3 +155,31 @@ def test_a_file_that_cannot_be_written_is_a_problem_not_a_traceback(tmp_path):
         staging.put("companies/" + "a" * 300 + "/index.html", [b"a"])
     [problem] = raised.value.problems
     assert problem.message.startswith("cannot write the site: ")
+
+
+def test_a_folder_where_a_page_goes_is_an_error_before_anything_moves(tmp_path):
+    out = tmp_path / "site"
+    write_site({"index.html": b"home", "feed.xml": b"feed"}, out)
+    (out / "feed.xml").unlink()
+    (out / "feed.xml").mkdir()
+    (out / "feed.xml" / "mine.txt").write_text("mine")
+    before = tree_of(out)
+    staging = Staging(out)
+    staging.put("index.html", [b"home, edited"])
+    staging.put("feed.xml", [b"feed, edited"])
+    with pytest.raises(ContentError) as raised:
+        staging.commit({"index.html", "feed.xml"})
+    assert [(p.path, p.message.split(";")[0]) for p in raised.value.problems] == [(str(out / "feed.xml"), "is a folder where Briefing writes a file of the site")]
+    assert tree_of(out) == before
+
+
+def test_a_file_no_build_made_where_a_folder_goes_is_an_error(tmp_path):
+    out = tmp_path / "site"
+    write_site({"index.html": b"home"}, out)
+    (out / "companies").write_text("my notes")
+    staging = Staging(out)
+    staging.put("companies/a/index.html", [b"a"])
+    with pytest.raises(ContentError) as raised:
+        staging.commit({"index.html", "companies/a/index.html"})
+    assert raised.value.problems[0].path == str(out / "companies")
+    assert (out / "companies").read_text() == "my notes"
