@@ -239,3 +239,14 @@ def test_names_index_orders_longest_first():
 def test_fenced_code_is_plain_and_escaped(converter):
     html = convert(converter, "```python\nprint('<b>')\n```\n").html
     assert html.strip() == '<pre><code class="language-python">print(\'&lt;b&gt;\')\n</code></pre>'
+
+
+@pytest.mark.parametrize("heading, text, anchor", [
+    ("## R&amp;D", "R&D", "r-d"),
+    ("## Made &copy; here &#60;3", "Made © here <3", "made-here-3"),
+    ("## Plain R&D", "Plain R&D", "plain-r-d"),
+])
+def test_a_heading_s_anchor_comes_from_the_characters_it_shows(converter, heading, text, anchor):
+    body = converter.convert(heading + "\n\nText.")
+    assert [(h.text, h.anchor) for h in body.headings] == [(text, anchor)]
+    assert f'id="{anchor}"' in body.html

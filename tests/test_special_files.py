@@ -18,3 +18,11 @@ def test_a_fifo_and_a_device_as_briefs_are_errors_in_build_and_check(workspace):
         assert any(e.startswith("content/companies/f.md:") for e in errors), errors
         assert any(e.startswith("content/companies/z.md:") for e in errors), errors
     assert not (workspace / "site").exists()
+
+
+def test_a_file_name_that_is_not_utf_8_is_built_around_not_a_traceback(workspace):
+    name = os.fsdecode(b"content/\xc3.md")
+    (workspace / name).write_bytes((workspace / "content" / "companies" / "nio.md").read_bytes())
+    for _ in range(2):
+        result = run_build("--content", "content", "--templates", "templates", "--output", "site", cwd=workspace, timeout=60)
+        assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
