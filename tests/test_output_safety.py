@@ -135,13 +135,18 @@ def test_a_build_killed_while_rendering_leaves_its_staging_to_the_next(generated
 
 
 def test_a_linked_folder_in_the_output_is_an_error_and_nothing_outside_is_touched(generated, tmp_path):
+    """`site/static -> ~/mystatic`: a rebuild that no longer makes static/style.css must not delete the user's own."""
+    templates = generated / "templates"
+    shutil.copytree(REPO / "templates", templates)
+    options = ("--content", "content", "--output", "site", "--templates", "templates")
+    assert run_build(*options, cwd=generated, env=ENV).returncode == 0
     mine = tmp_path / "mystatic"
     shutil.move(generated / "site" / "static", mine)
     (generated / "site" / "static").symlink_to(mine)
     kept = tree(mine)
     before = tree(generated / "site")
-    (generated / "content" / "companies" / "company-00001.md").unlink()
-    result = build(generated)
+    (templates / "static" / "style.css").unlink()
+    result = run_build(*options, cwd=generated, env=ENV)
     assert result.returncode == 1
     assert "site/static: is a symbolic link inside the output folder" in result.stderr
     assert tree(mine) == kept and tree(generated / "site") == before
