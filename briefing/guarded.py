@@ -1,4 +1,4 @@
-"""Work that may not stall a build: each item runs in a forked worker process, ended when it takes too long.
+"""Work that may not stall a build: each item runs in a worker process, ended when it takes too long.
 
 Python-Markdown takes minutes over some bodies (thousands of `[](`), and
 Python cannot interrupt its own thread in the middle of a library's work; it
@@ -7,20 +7,32 @@ time is given to each, so the parent knows which item a worker is on and
 since when. An item that outlasts the limit gives None (its caller reports
 it), its worker is killed and replaced, and the same item is not tried again
 in this process.
+
+A worker is sent `setup` and its arguments first, and applies the function
+`setup(*args)` returns to each item it is sent: so it can be a fresh process.
+Many items go to spawned workers (a forked one would count the whole build's
+memory again, for nothing: it needs only the converter and its items); a few
+go to forked ones, which start in milliseconds.
 """
 
 from __future__ import annotations
 
+import collections
 import multiprocessing
 import time
 from multiprocessing.connection import Connection, wait
-from typing import Callable, Hashable, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Hashable, Iterator, Sequence
 
-from .parallel import WorkerLost, ctrl_c_ignored, worker_count
+from .parallel import (
+    MIN_ITEMS,
+    WorkerLost,
+    ctrl_c_ignored,
+    reap_resource_tracker,
+    worker_count,
+)
 
-T = TypeVar("T", bound=Hashable)
-R = TypeVar("R")
 DEFAULT_LIMIT = 10.0
+Setup = Callable[..., Callable[[Any], Any]]  # module-level, so a spawned worker can find it
 
 
 class Limit:
@@ -28,152 +40,135 @@ class Limit:
 
 
 TIMED_OUT: set = set()  # items that outlasted the limit in this process: not tried again
-GUARDED: dict[str, object] = {}  # in a worker: the function and the items, inherited when it forked
 
 
-def guarded_iter(function: Callable[[T], R], items: Sequence[T], progress: Callable[[int], None] | None = None) -> Iterator[R | None]:
-    """`function(item)` for each item, in order, each in a worker process; None for an item that took longer
-    than `Limit.seconds`. The items must be hashable (they name what timed out), the results must pickle."""
-    todo = [index for index, item in enumerate(items) if item not in TIMED_OUT]
-    if not todo:
-        yield from (None for _ in items)
-        return
-    GUARDED.update(function=function, items=items)  # before the workers fork, so they inherit them
-    context = multiprocessing.get_context("fork")
-    working: dict[Connection, tuple[multiprocessing.Process, int, float]] = {}
-    waiting = iter(todo)
-    skipped = set(range(len(items))) - set(todo)
-    done: dict[int, R | None] = dict.fromkeys(skipped)
+class Worker:
+    """One worker process, sent `setup(*args)` once and then one item at a time."""
 
-    def start_worker() -> None:
-        index = next(waiting, None)
-        if index is None:
-            return
-        mine, theirs = context.Pipe()
-        process = context.Process(target=work, args=(theirs,), daemon=True)
-        with ctrl_c_ignored():  # the worker starts with Ctrl-C ignored: it is the parent's to handle, which ends the workers
-            process.start()
+    def __init__(self, context, setup: Setup, args: tuple):
+        self.connection, theirs = context.Pipe()
+        self.process = context.Process(target=stand, args=(theirs,), daemon=True)
+        with ctrl_c_ignored():  # it starts with Ctrl-C ignored: the parent handles it, and ends its workers
+            self.process.start()
         theirs.close()
-        mine.send(index)
-        working[mine] = (process, index, time.monotonic())
+        self.set_up(setup, args)
+        self.started = 0.0
 
-    def give_next(connection: Connection, process: multiprocessing.Process) -> None:
-        index = next(waiting, None)
-        if index is None:
-            connection.send(None)
-            connection.close()
-            process.join()
-            del working[connection]
+    def set_up(self, setup: Setup, args: tuple) -> None:
+        self.connection.send(("setup", setup, args))
+
+    def give(self, item: Hashable) -> None:
+        self.connection.send(("item", item))
+        self.started = time.monotonic()
+
+    def result(self) -> Any:
+        try:
+            ok, result = self.connection.recv()
+        except (EOFError, OSError):
+            self.kill()
+            raise WorkerLost("a worker process ended without its results") from None
+        if not ok:
+            raise RuntimeError(result)
+        return result
+
+    def finish(self) -> None:
+        self.connection.send(None)
+        self.connection.close()
+        self.process.join()
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join()
+        self.connection.close()
+
+
+def guarded_iter(setup: Setup, args: tuple, items: Sequence[Hashable], progress: Callable[[int], None] | None = None) -> Iterator[Any]:
+    """`setup(*args)(item)` for each item, in order, in worker processes; None for an item that took longer
+    than `Limit.seconds`. The items must be hashable (they name what timed out) and pickle, as must the results."""
+    todo = [index for index, item in enumerate(items) if item not in TIMED_OUT]
+    done: dict[int, Any] = dict.fromkeys(set(range(len(items))) - set(todo))
+    spawned = len(todo) >= MIN_ITEMS
+    context = multiprocessing.get_context("spawn" if spawned else "fork")
+    waiting = collections.deque(todo)
+    working: dict[Connection, tuple[Worker, int]] = {}
+
+    def give_next(worker: Worker) -> None:
+        if not waiting:
+            worker.finish()
         else:
-            connection.send(index)
-            working[connection] = (process, index, time.monotonic())
-
-    def end(connection: Connection) -> None:
-        process = working.pop(connection)[0]
-        process.kill()
-        process.join()
-        connection.close()
+            index = waiting.popleft()
+            worker.give(items[index])
+            working[worker.connection] = (worker, index)
 
     try:
         for _ in range(min(worker_count(), len(todo))):
-            start_worker()
+            give_next(Worker(context, setup, args))
         next_out = 0
-        while working or next_out < len(items):
+        while next_out < len(items):
             while next_out in done:
                 yield done.pop(next_out)
                 next_out += 1
             if not working:
                 break
-            deadline = min(started for _, _, started in working.values()) + Limit.seconds
+            deadline = min(worker.started for worker, _ in working.values()) + Limit.seconds
             for connection in wait(list(working), timeout=max(0.0, deadline - time.monotonic())):
-                process, index, _ = working[connection]
-                try:
-                    ok, result = connection.recv()
-                except (EOFError, OSError):
-                    end(connection)
-                    raise WorkerLost("a worker process ended without its results") from None
-                if not ok:
-                    raise RuntimeError(result)
-                done[index] = result
+                worker, index = working.pop(connection)
+                done[index] = worker.result()
                 if progress:
                     progress(1)
-                give_next(connection, process)
+                give_next(worker)
             now = time.monotonic()
-            for connection, (_, index, started) in list(working.items()):
-                if now - started > Limit.seconds:
-                    end(connection)
+            for connection, (worker, index) in list(working.items()):
+                if now - worker.started > Limit.seconds:
+                    del working[connection]
+                    worker.kill()
                     TIMED_OUT.add(items[index])
                     done[index] = None
                     if progress:
                         progress(1)
-                    start_worker()
+                    if waiting:
+                        give_next(Worker(context, setup, args))
     finally:
-        for connection in list(working):
-            end(connection)
-        GUARDED.clear()
-
-
-def work(connection: Connection) -> None:
-    """A worker: the items it is given, one at a time, until it is given None."""
-    function, items = GUARDED["function"], GUARDED["items"]
-    while (index := connection.recv()) is not None:
-        try:
-            connection.send((True, function(items[index])))
-        except Exception as exc:  # noqa: BLE001 - it reaches the parent as a message, whatever it was
-            connection.send((False, f"{type(exc).__name__}: {exc}"))
+        for worker, _ in working.values():
+            worker.kill()
+        if spawned:
+            reap_resource_tracker()
 
 
 class StandingWorker:
     """One spawned worker kept between calls, for one item at a time (serve's edits): forking a large process
-    for each would cost more than the work. `setup(*args)`, run in the worker, makes the function it applies;
-    it is sent again only when `args` change. A worker that outlasts the limit is killed, and started anew
-    for the next item."""
+    for each would cost more than the work. It is sent `setup` and `args` again only when `args` change. A worker
+    that outlasts the limit is killed, and started anew for the next item."""
 
-    def __init__(self, setup: Callable):
+    def __init__(self, setup: Setup):
         self.setup = setup
         self.args: tuple | None = None
-        self.process: multiprocessing.Process | None = None
-        self.connection: Connection | None = None
+        self.worker: Worker | None = None
 
-    def run(self, args: tuple, item: Hashable) -> object | None:
+    def run(self, args: tuple, item: Hashable) -> Any:
         """setup(*args)(item), or None when it took longer than `Limit.seconds` (or did before)."""
         if item in TIMED_OUT:
             return None
-        if self.process is None:
-            context = multiprocessing.get_context("spawn")
-            self.connection, theirs = context.Pipe()
-            self.process = context.Process(target=stand, args=(theirs,), daemon=True)
-            with ctrl_c_ignored():
-                self.process.start()
-            theirs.close()
-            self.args = None
-        if args != self.args:
-            self.connection.send(("setup", self.setup, args))
-            self.args = args
-        self.connection.send(("item", item))
-        if not self.connection.poll(Limit.seconds):
+        if self.worker is None:
+            self.worker = Worker(multiprocessing.get_context("spawn"), self.setup, args)
+        elif args != self.args:
+            self.worker.set_up(self.setup, args)
+        self.args = args
+        self.worker.give(item)
+        if not self.worker.connection.poll(Limit.seconds):
             TIMED_OUT.add(item)
             self.stop()
             return None
-        try:
-            ok, result = self.connection.recv()
-        except (EOFError, OSError):
-            self.stop()
-            raise WorkerLost("the conversion worker ended without its result") from None
-        if not ok:
-            raise RuntimeError(result)
-        return result
+        return self.worker.result()
 
     def stop(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.join()
-            self.connection.close()
-            self.process = self.connection = None
+        if self.worker is not None:
+            self.worker.kill()
+            self.worker = None
 
 
 def stand(connection: Connection) -> None:
-    """A standing worker: a new function on ("setup", setup, args), a result for each ("item", item), until None."""
+    """A worker: a new function on ("setup", setup, args), a result for each ("item", item), until None."""
     function = None
     while (message := connection.recv()) is not None:
         if message[0] == "setup":

@@ -14,6 +14,7 @@ import re
 import xml.etree.ElementTree as etree
 import zlib
 from dataclasses import dataclass, field
+from typing import Callable
 
 import markdown
 from markdown.extensions.fenced_code import FencedCodeExtension
@@ -277,6 +278,12 @@ class AutoLinks(Treeprocessor):
                 link.tail = self.link_text(text[end:], parent, position + 1, linked)
                 return text[: word.start()]
         return text
+
+
+def converting(names: Names, autolink: bool) -> Callable[[tuple[str, str, int]], RenderedBody]:
+    """(slug, text, first line) -> the body converted: a guarded.Setup, for the workers that convert."""
+    converter = BodyConverter(names, autolink=autolink)
+    return lambda item: converter.convert(item[1], item[2], item[0])
 
 
 class BodyConverter:

@@ -20,7 +20,7 @@ from . import urls
 from .documents import RELATION_TYPES, Brief, Documents, Source
 from .fields import PartialDate
 from .guarded import Limit, guarded_iter
-from .markup import BodyConverter, Names, RenderedBody, pack_html
+from .markup import Names, RenderedBody, converting, pack_html
 from .parallel import Progress, counter
 from .problems import Problems, did_you_mean
 from .settings import Settings
@@ -210,10 +210,8 @@ EMPTY_BODY = RenderedBody(pack_html(""), (), (), (), (), ())  # in place of a bo
 
 def convert_each(names: Names, autolink: bool, bodies: dict[str, tuple[str, int]], progress: Progress | None = None) -> dict[str, RenderedBody | None]:
     """Every body converted in worker processes (guarded.py), on every core."""
-    converter = BodyConverter(names, autolink=autolink)
     items = [(slug, *source) for slug, source in bodies.items()]
-    converted = guarded_iter(lambda item: converter.convert(item[1], item[2], item[0]), items, counter(progress, "converting", len(items)))
-    return dict(zip(bodies, converted))
+    return dict(zip(bodies, guarded_iter(converting, (names, autolink), items, counter(progress, "converting", len(items)))))
 
 
 def report_too_slow(problems: Problems, path: Path, line: int) -> None:
@@ -235,7 +233,7 @@ def build_site(documents: Documents, settings: Settings, problems: Problems, bui
         if body is None:
             report_too_slow(problems, briefs[slug].body.path, briefs[slug].body.first_line)
             bodies[slug] = EMPTY_BODY
-    home, descriptions = convert_pages(documents, BodyConverter(Names.build({}, {slug: r.title for slug, r in refs.items()}), autolink=False), problems)
+    home, descriptions = convert_pages(documents, Names.build({}, {slug: r.title for slug, r in refs.items()}), problems)
     resolver.check_body_references(briefs, bodies, home, descriptions, documents)
     terms = collect_terms(briefs, settings, problems)
     check_term_descriptions(documents, terms, problems)
@@ -322,13 +320,13 @@ def company_names(briefs: dict[str, Brief]) -> Names:
     )
 
 
-def convert_pages(documents: Documents, converter: BodyConverter, problems: Problems) -> tuple[RenderedBody | None, dict[tuple[str, str], RenderedBody]]:
+def convert_pages(documents: Documents, names: Names, problems: Problems) -> tuple[RenderedBody | None, dict[tuple[str, str], RenderedBody]]:
     """index.md and the term descriptions (wikilinks and citations, but no autolinks), in worker processes
     (guarded.py): the home page's body, and each description's by (taxonomy, term slug)."""
     pages = {("", ""): documents.index} if documents.index is not None else {}
     pages.update({(taxonomy, page.slug): page for taxonomy, term_pages in documents.term_pages.items() for page in term_pages})
-    items = [(page.body.text, page.body.first_line) for page in pages.values()]
-    converted = dict(zip(pages, guarded_iter(lambda item: converter.convert(*item), items)))
+    items = [("", page.body.text, page.body.first_line) for page in pages.values()]
+    converted = dict(zip(pages, guarded_iter(converting, (names, False), items)))
     for key, body in converted.items():
         if body is None:
             report_too_slow(problems, pages[key].body.path, pages[key].body.first_line)

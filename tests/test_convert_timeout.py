@@ -70,18 +70,24 @@ def test_the_limit_must_be_a_positive_number(workspace):
         assert result.returncode == 2 and "is not a number of seconds above 0" in result.stderr
 
 
-def test_guarded_work_keeps_order_and_ends_every_worker(monkeypatch):
-    monkeypatch.setattr(Limit, "seconds", 0.5)
-
+def sleepy_upper(slow: str):
+    """A guarded.Setup: upper-cases an item, and sleeps on the `slow` one."""
     def work(item):
-        if item == "slow":
+        if item == slow:
             time.sleep(30)
         return item.upper()
+    return work
 
-    items = ["a", "slow", "b", "c", "slow", "d"]
+
+@pytest.mark.parametrize("count", [6, 240], ids=["forked", "spawned"])
+def test_guarded_work_keeps_order_and_ends_every_worker(monkeypatch, count):
+    monkeypatch.setattr(Limit, "seconds", 1.0)
+    items = [f"item {n}" for n in range(count - 2)]
+    items[1:1] = ["slow"]
+    items[4:4] = ["slow"]
     started = time.perf_counter()
-    assert list(guarded_iter(work, items)) == ["A", None, "B", "C", None, "D"]
-    assert time.perf_counter() - started < 5  # the second "slow" is known to time out: not tried again
+    assert list(guarded_iter(sleepy_upper, ("slow",), items)) == [None if item == "slow" else item.upper() for item in items]
+    assert time.perf_counter() - started < 10  # the second "slow" is known to time out: not tried again
     assert "slow" in TIMED_OUT
     TIMED_OUT.discard("slow")
     assert multiprocessing.active_children() == []

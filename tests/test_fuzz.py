@@ -1034,8 +1034,8 @@ def check_run(case: Case, run: Run, before: dict[str, tuple], building: bool) ->
         failures += output_faults(case.output, after)
     if STASH_MARK in run.stderr:
         failures.append(f"a Python-Markdown placeholder ({STASH_MARK}...) shows in a message")
-    if building and run.returncode == 0 and os.path.lexists(case.output / ".briefing-staging"):
-        failures.append("left .briefing-staging in the output")
+    if building and run.returncode == 0 and any(path.name.startswith(".briefing-staging") for path in case.output.iterdir()):
+        failures.append("left a .briefing-staging folder in the output")
     if (case.root / "canary.txt").read_text() != "must survive\n":
         failures.append("changed a file outside the output (canary.txt)")
     lines = problem_lines(run)

@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 
 from ..documents import Parse, markdown_files
 from ..files import read_bytes
-from ..markup import BodyConverter, Names, RenderedBody
 from ..guarded import StandingWorker, guarded_iter
+from ..markup import Names, RenderedBody, converting
 from ..parallel import Progress, counter, parallel_iter, parallel_map
 from ..problems import Problem, Problems
 from .plain import decode, encode, storable
@@ -34,7 +34,6 @@ class Memo:
         self.names: Names | None = None
         self.names_digest = ""
         self.autolink: bool | None = None
-        self.converter: BodyConverter | None = None
         self.bodies: dict[tuple[str, str, int], tuple[RenderedBody, bytes | None]] = {}
         self.hits = 0
         self.progress: Progress | None = None
@@ -101,11 +100,10 @@ class Memo:
         """model.Convert: converting only bodies (or names) that changed since the last build, or, in a new
         process, that the store does not have."""
         previous = None  # the names and autolink setting of the last build, when this one has new ones
-        if self.converter is None or names != self.names or autolink != self.autolink:
-            previous = (self.names, self.autolink) if self.converter is not None else self.stored_names()
+        if self.names is None or names != self.names or autolink != self.autolink:
+            previous = (self.names, self.autolink) if self.names is not None else self.stored_names()
             self.names, self.autolink = names, autolink
             self.names_digest = names.digest()
-            self.converter = BodyConverter(names, autolink=autolink)
             self.bodies = self.rekeyed(self.left_as_they_were(self.bodies, previous))
             if self.store is not None and previous != (names, autolink):
                 self.queue(self.store.key("names"), storable((names, autolink)))
@@ -129,8 +127,7 @@ class Memo:
                 converted.update(reused)
                 missing = [key for key in missing if key not in reused]
         self.hits += len(keys) - len(missing)
-        convert = self.converter.convert
-        fresh = guarded_iter(lambda key: encode(convert(key[1], key[2], key[0])), missing, counter(self.progress, "converting", len(missing)))
+        fresh = guarded_iter(encoding_converter, (names, autolink), missing, counter(self.progress, "converting", len(missing)))
         for key, data in zip(missing, fresh):
             # None: it took too long (guarded.py), and the model reports it; it is not tried again in this process
             converted[key] = (None, None) if data is None else (decode(data, RenderedBody), self.remember_body(key, data, disk_keys.get(key)))
@@ -213,9 +210,9 @@ class Memo:
 
 
 def encoding_converter(names: Names, autolink: bool):
-    """In a worker: (slug, text, first line) -> the body converted, as plain data."""
-    converter = BodyConverter(names, autolink=autolink)
-    return lambda key: encode(converter.convert(key[1], key[2], key[0]))
+    """In a worker: (slug, text, first line) -> the body converted, as plain data (a guarded.Setup)."""
+    convert = converting(names, autolink)
+    return lambda item: encode(convert(item))
 
 
 def safe_stat(path: str) -> os.stat_result | None:

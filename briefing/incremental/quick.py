@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..files import UnclosedFrontMatter, read_bytes, read_text, split_front_matter
 from ..guarded import guarded_iter
-from ..markup import BodyConverter, Names
+from ..markup import Names, converting
 from ..model import Company, CompanyText, Referrer, anchors_and_citations, links_of
 from ..problems import Problems
 from ..render import Renderer
@@ -95,10 +95,9 @@ def quick_build(content: Path, output: Path, store: Store, record: BuildRecord, 
     if briefs is None or (briefs and names is None) or not intact(output, record):
         return None
     rows = store.pages(output, list(briefs))
-    converter = BodyConverter(*names) if briefs else None
     pages = []
     for slug, path in briefs.items():
-        page = edited_page(content, path, inputs[path], record, rows.get(slug), converter)
+        page = edited_page(content, path, inputs[path], record, rows.get(slug), names)
         if page is None:
             return None
         pages.append(page)
@@ -122,7 +121,7 @@ def edited_briefs(content: Path, edited: set[str]) -> dict[str, str] | None:
 
 
 def edited_page(content: Path, path: str, entry: bytes, record: BuildRecord, row: tuple[bytes, bytes] | None,
-                converter: BodyConverter) -> PageView | None:
+                names: tuple[Names, bool]) -> PageView | None:
     """The page of an edited brief, when nothing but that page changes (see the module's docstring); else None."""
     if row is None:
         return None  # a draft the last build left out, or a store that lost it
@@ -144,7 +143,7 @@ def edited_page(content: Path, path: str, entry: bytes, record: BuildRecord, row
     company = stored.company
     if split.yaml is None or split.yaml_digest() != company.brief.front_matter:
         return None  # the same front-matter's text gives the same fields: no YAML is read
-    [body] = guarded_iter(lambda item: converter.convert(item[1], item[2], item[0]), [(company.slug, split.body, split.body_line)])
+    [body] = guarded_iter(converting, names, [(company.slug, split.body, split.body_line)])
     if body is None:
         return None  # it took too long to convert: the full build reports it
     if links_of(body) != stored.links or anchors_and_citations(body) != stored.anchors:
