@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import collections
 import multiprocessing
+import os
+import threading
 import time
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Hashable, Iterator, Sequence
@@ -32,6 +34,8 @@ from .parallel import (
 )
 
 DEFAULT_LIMIT = 10.0
+STARTING_SECONDS = 120  # for a worker to start and set up (not counted against an item's time limit)
+READY = "ready"
 Setup = Callable[..., Callable[[Any], Any]]  # module-level, so a spawned worker can find it
 
 
@@ -56,8 +60,15 @@ class Worker:
 
     def set_up(self, setup: Setup, args: tuple) -> None:
         self.connection.send(("setup", setup, args))
+        self.ready = False
 
     def give(self, item: Hashable) -> None:
+        """Send an item, once the worker has run its setup: starting is not counted against the item's time."""
+        if not self.ready:
+            if not self.connection.poll(STARTING_SECONDS) or self.result() != READY:
+                self.kill()
+                raise WorkerLost("a worker process did not start")
+            self.ready = True
         self.connection.send(("item", item))
         self.started = time.monotonic()
 
@@ -68,6 +79,7 @@ class Worker:
             self.kill()
             raise WorkerLost("a worker process ended without its results") from None
         if not ok:
+            self.kill()
             raise RuntimeError(result)
         return result
 
@@ -77,7 +89,8 @@ class Worker:
         self.process.join()
 
     def kill(self) -> None:
-        self.process.kill()
+        if self.process.is_alive():
+            self.process.kill()
         self.process.join()
         self.connection.close()
 
@@ -91,6 +104,11 @@ def guarded_iter(setup: Setup, args: tuple, items: Sequence[Hashable], progress:
     context = multiprocessing.get_context("spawn" if spawned else "fork")
     waiting = collections.deque(todo)
     working: dict[Connection, tuple[Worker, int]] = {}
+    every: list[Worker] = []  # to end them all, whatever happens
+
+    def new_worker() -> Worker:
+        every.append(Worker(context, setup, args))
+        return every[-1]
 
     def give_next(worker: Worker) -> None:
         if not waiting:
@@ -101,8 +119,8 @@ def guarded_iter(setup: Setup, args: tuple, items: Sequence[Hashable], progress:
             working[worker.connection] = (worker, index)
 
     try:
-        for _ in range(min(worker_count(), len(todo))):
-            give_next(Worker(context, setup, args))
+        for worker in [new_worker() for _ in range(min(worker_count(), len(todo)))]:  # all start at once
+            give_next(worker)
         next_out = 0
         while next_out < len(items):
             while next_out in done:
@@ -127,9 +145,9 @@ def guarded_iter(setup: Setup, args: tuple, items: Sequence[Hashable], progress:
                     if progress:
                         progress(1)
                     if waiting:
-                        give_next(Worker(context, setup, args))
+                        give_next(new_worker())
     finally:
-        for worker, _ in working.values():
+        for worker in every:
             worker.kill()
         if spawned:
             reap_resource_tracker()
@@ -149,17 +167,21 @@ class StandingWorker:
         """setup(*args)(item), or None when it took longer than `Limit.seconds` (or did before)."""
         if item in TIMED_OUT:
             return None
-        if self.worker is None:
-            self.worker = Worker(multiprocessing.get_context("spawn"), self.setup, args)
-        elif args != self.args:
-            self.worker.set_up(self.setup, args)
-        self.args = args
-        self.worker.give(item)
-        if not self.worker.connection.poll(Limit.seconds):
-            TIMED_OUT.add(item)
+        try:
+            if self.worker is None:
+                self.worker = Worker(multiprocessing.get_context("spawn"), self.setup, args)
+            elif args != self.args:
+                self.worker.set_up(self.setup, args)
+            self.args = args
+            self.worker.give(item)
+            if not self.worker.connection.poll(Limit.seconds):
+                TIMED_OUT.add(item)
+                self.stop()
+                return None
+            return self.worker.result()
+        except BaseException:  # a lost worker, an error in it, Ctrl-C: its pipe may hold a stale answer
             self.stop()
-            return None
-        return self.worker.result()
+            raise
 
     def stop(self) -> None:
         if self.worker is not None:
@@ -168,13 +190,29 @@ class StandingWorker:
 
 
 def stand(connection: Connection) -> None:
-    """A worker: a new function on ("setup", setup, args), a result for each ("item", item), until None."""
+    """A worker: a new function on ("setup", setup, args), then READY; a result for each ("item", item); until
+    None. It ends with its parent, even in the middle of an item: a forked worker holds the parent's end of the
+    pipe too, so it would never see the pipe close."""
+    threading.Thread(target=end_with_parent, args=(os.getppid(),), daemon=True).start()
     function = None
-    while (message := connection.recv()) is not None:
-        if message[0] == "setup":
-            function = message[1](*message[2])
-            continue
+    while True:
         try:
-            connection.send((True, function(message[1])))
+            message = connection.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        try:
+            if message[0] == "setup":
+                function = message[1](*message[2])
+                connection.send((True, READY))
+            else:
+                connection.send((True, function(message[1])))
         except Exception as exc:  # noqa: BLE001 - it reaches the parent as a message, whatever it was
             connection.send((False, f"{type(exc).__name__}: {exc}"))
+
+
+def end_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)

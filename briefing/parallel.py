@@ -143,6 +143,9 @@ def reap_resource_tracker() -> None:
     pool starts it (popen_spawn_posix), and CPython before 3.14 never waits for it: it would outlive the build,
     ending only when the build exits and then left for init to reap (a process of the build's session still
     there after the build). Call it after the spawned pool is shut down, its workers joined."""
+    multiprocessing = sys.modules.get("multiprocessing")
+    if multiprocessing is None or multiprocessing.active_children():
+        return  # a worker still running (serve's standing one) holds its pipe: it would never end
     tracker = getattr(sys.modules.get("multiprocessing.resource_tracker"), "_resource_tracker", None)
     stop = getattr(tracker, "_stop", None)
     if stop is not None:

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from helpers import error_lines, run_build
 
-from briefing.guarded import Limit, TIMED_OUT, guarded_iter
+from briefing.guarded import TIMED_OUT, Limit, StandingWorker, guarded_iter
+from briefing.parallel import reap_resource_tracker
+from briefing.writer import holding
 
 STALLING = "[](" * 20000  # minutes in Python-Markdown (its links are matched in Python, bracket by bracket)
 
@@ -91,3 +97,50 @@ def test_guarded_work_keeps_order_and_ends_every_worker(monkeypatch, count):
     assert "slow" in TIMED_OUT
     TIMED_OUT.discard("slow")
     assert multiprocessing.active_children() == []
+
+
+def test_a_worker_s_start_is_not_counted_against_the_limit_and_the_tracker_is_left_to_a_standing_worker(monkeypatch):
+    monkeypatch.setattr(Limit, "seconds", 0.25)  # less than a spawned worker takes to start
+    worker = StandingWorker(sleepy_upper)
+    try:
+        assert worker.run(("slow",), "quick") == "QUICK"
+        assert worker.run(("other",), "again") == "AGAIN"  # a new setup, the same worker
+        started = time.perf_counter()
+        reap_resource_tracker()  # the standing worker holds the tracker's pipe: waiting for it would never end
+        assert time.perf_counter() - started < 1
+    finally:
+        worker.stop()
+    assert multiprocessing.active_children() == []
+
+
+ORPHANING = """
+import sys, time
+from pathlib import Path
+from briefing.guarded import Limit, guarded_iter
+from briefing.writer import holding
+sys.path.insert(0, {tests!r})
+from test_convert_timeout import sleepy_upper
+with holding(Path({output!r})):
+    for result in guarded_iter(sleepy_upper, ("slow",), ["slow", "a"]):
+        pass
+"""
+
+
+def test_workers_of_a_killed_build_end_and_do_not_keep_the_folder_locked(tmp_path):
+    output = tmp_path / "site"
+    script = ORPHANING.format(tests=str(Path(__file__).parent), output=str(output))
+    build = subprocess.Popen([sys.executable, "-c", script], cwd=Path(__file__).parent.parent)
+    deadline = time.monotonic() + 20
+    workers = []
+    while not workers:
+        assert time.monotonic() < deadline and build.poll() is None, "no worker started"
+        workers = [int(pid) for pid in Path(f"/proc/{build.pid}/task/{build.pid}/children").read_text().split()]
+        time.sleep(0.05)
+    os.kill(build.pid, signal.SIGKILL)
+    build.wait()
+    with holding(output):  # the lock went with the build, though its worker may still run
+        pass
+    deadline = time.monotonic() + 5
+    while any(Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text() for pid in workers):
+        assert time.monotonic() < deadline, "a worker outlived its build"
+        time.sleep(0.1)
