@@ -116,15 +116,14 @@ class Builder:
                 staging.discard()
                 raise
             sizes.update(kept)
-            try:
-                report = staging.commit(set(sizes), previous)
-            except HalfWritten as exc:
-                self.cache.forget()
-                self.committed = None
-                return BuildResult(False, tuple(exc.problems), tuple(problems.warnings), seconds=time.perf_counter() - started, half_written=True)
+            report = staging.commit(set(sizes), previous)
             self.committed = set(sizes)
             page_count = sum(page.kind in LISTED for page in pages)
             self.cache.built(site, pages, page_count, sizes, described, problems.warnings)
+        except HalfWritten as exc:  # from this build's commit or the quick path's
+            self.cache.forget()
+            self.committed = None
+            return BuildResult(False, tuple(exc.problems), tuple(problems.warnings), seconds=time.perf_counter() - started, half_written=True)
         except ContentError as exc:
             errors = sorted(set(problems.errors) | set(exc.problems))
             return BuildResult(False, tuple(errors), tuple(problems.warnings), seconds=time.perf_counter() - started)

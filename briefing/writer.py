@@ -66,11 +66,16 @@ def check_output_folder(output: Path, protected: list[tuple[Path, bool]]) -> lis
             problems.append(Problem(str(output), 0, f"output folder would overwrite or sit inside {folder}; choose another --output"))
     if output.exists() and not output.is_dir():
         problems.append(Problem(str(output), 0, "output is a file, not a folder; choose another --output"))
-    elif output.is_dir() and any(output.iterdir()):
-        if not (output / MANIFEST).is_file():
+    elif output.is_dir() and any(not own_scratch(entry.name) for entry in output.iterdir()):
+        if not (output / MANIFEST).is_file() and not (output / JOURNAL).is_file():  # a journal: a first build was interrupted
             problems.append(Problem(str(output), 0, f"output folder is not empty and has no {MANIFEST}, so Briefing did not make it; empty it or choose another --output"))
         problems.extend(links_problems(output))
     return problems
+
+
+def own_scratch(name: str) -> bool:
+    """Briefing's own files in the output folder while it builds, which a killed build may leave."""
+    return name.startswith(STAGING) or name in (JOURNAL, LOCK_SUFFIX)
 
 
 def links_inside(output: Path, names: Iterable[str] = ()) -> list[str]:
@@ -122,16 +127,22 @@ class Interrupted:
 def holding(output: Path) -> Iterator[Interrupted | None]:
     """Hold the output folder for one build: no other Briefing process may build into it meanwhile (it stops at
     once, naming this one). Yields what an interrupted build left there (the next commit removes it)."""
-    lock = output.resolve()
-    lock = lock.with_name(f".{lock.name}{LOCK_SUFFIX}")
+    resolved = output.resolve()
+    beside = resolved.with_name(f".{resolved.name}{LOCK_SUFFIX}")
     try:
-        lock.parent.mkdir(parents=True, exist_ok=True)
-        handle = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
-    except OSError as exc:
-        raise ContentError([Problem(str(lock), 0, f"cannot lock the output folder: {exc.strerror or exc}; check the folder's permissions")]) from None
+        beside.parent.mkdir(parents=True, exist_ok=True)
+        handle = os.open(beside, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    except OSError:
+        try:  # a folder whose parent is not writable: the lock goes inside it
+            resolved.mkdir(parents=True, exist_ok=True)
+            handle = os.open(resolved / LOCK_SUFFIX, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise ContentError([Problem(str(output), 0, f"cannot lock the output folder: {exc.strerror or exc}; check the folder's permissions")]) from None
     try:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            # POSIX record locks belong to this process alone: a worker it forked, left running after a kill,
+            # does not keep the folder locked (flock's would, being shared with the open file).
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             holder = os.pread(handle, 1000, 0).decode("utf-8", "replace").strip() or "another process"
             raise ContentError([Problem(str(output), 0, f"another build is writing this folder: {holder}; wait for it to end (or stop it) and build again")]) from None
@@ -140,9 +151,7 @@ def holding(output: Path) -> Iterator[Interrupted | None]:
         os.pwrite(handle, f"Briefing process {os.getpid()} ({' '.join(sys.argv)}), since {since}\n".encode("utf-8", "replace"), 0)
         yield left_over(output)
     finally:
-        with contextlib.suppress(OSError):
-            fcntl.flock(handle, fcntl.LOCK_UN)  # helper processes forked meanwhile share the lock until they end
-        os.close(handle)
+        os.close(handle)  # and with it the lock
 
 
 def left_over(output: Path) -> Interrupted | None:
@@ -175,7 +184,8 @@ def remove_staging(staged: Path) -> None:
 
 class Staging:
     """New and changed files go to a hidden folder in the output first, and into place only when the whole site
-    rendered; a failed build discards them and leaves the output as it was.
+    rendered; a failed build discards them and leaves the output as it was (a commit that fails midway leaves
+    its journal, and the next build repairs the folder).
 
     `put` may be called from helper processes (the Staging pickled for them):
     it touches only the disk, so the pages never travel back to the parent
@@ -245,6 +255,10 @@ class Staging:
         try:
             # With the manifest (old or new), the files moved or removed meanwhile are all it may leave.
             self.place(JOURNAL, json.dumps({"files": sorted(staged | stale)}, indent=0).encode(), durable=True)
+        except OSError as exc:
+            remove_staging(self.folder)
+            raise ContentError([cannot_write(self.output, exc)]) from None
+        try:
             written = move_into_place(self.folder, self.output, skip=STAGING_ONLY)
             removed = remove_stale(stale, self.output)
             if new_manifest:

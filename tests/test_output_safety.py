@@ -172,3 +172,20 @@ def test_the_output_folder_itself_may_be_a_link(generated, tmp_path):
     assert build(generated).returncode == 0
     assert (generated / "site").is_symlink()
     assert tree(real) == fresh_build(generated)
+
+
+def test_a_first_build_killed_while_moving_files_is_repaired_not_refused(tmp_path):
+    work = tmp_path / "first"
+    generate(150, work)
+    process = start_build(work)
+    journal = work / "site" / JOURNAL
+    while process.poll() is None and not journal.exists():
+        pass
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    if not journal.exists():
+        pytest.skip("the build ended before the kill landed")
+    repair = build(work)
+    assert repair.returncode == 0, repair.stderr
+    assert "repaired" in repair.stderr
+    assert tree(work / "site") == fresh_build(work)
