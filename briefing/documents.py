@@ -160,7 +160,7 @@ class Brief:
     relations: tuple[RelationEntry, ...]
     events: tuple[EventEntry, ...]
     people: tuple[Person, ...]
-    body: Markdown | None  # None in model.Company, which keeps the text apart (Site.texts)
+    body: Markdown  # without its text in model.Company, which keeps the texts apart (Site.texts)
     front_matter: bytes  # a digest of its text: the same text gives the same fields, without reading its YAML again
 
 

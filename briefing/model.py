@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import urls
-from .documents import RELATION_TYPES, Brief, Documents, Source
+from .documents import RELATION_TYPES, Brief, Documents, Markdown, Source
 from .fields import PartialDate
 from .guarded import Limit, guarded_iter
 from .markup import Names, RenderedBody, converting, pack_html
@@ -251,7 +251,7 @@ def build_site(documents: Documents, settings: Settings, problems: Problems, bui
     companies = tuple(
         Company(
             ref=refs[slug],
-            brief=dataclasses.replace(brief, body=None),
+            brief=dataclasses.replace(brief, body=Markdown(brief.body.path, "", brief.body.first_line)),
             relations=group_edges(edges[slug]),
             terms=tuple((t, tuple(terms[t][term_slug][0] for term in brief.terms[t] if (term_slug := slugify(term.name)) in terms[t])) for t in settings.taxonomies),
             events=tuple(sorted(events_by_company[slug], key=event_order)),

@@ -20,7 +20,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import urls
-from .files import walk_files
+from .files import open_regular, unreadable, walk_files
 from .markup import SITE, RenderedBody
 from .parallel import (
     MIN_ITEMS,
@@ -33,7 +33,7 @@ from .parallel import (
     worker_count,
 )
 from .pickling import dumps, loads
-from .problems import ContentError, Problem, display_path
+from .problems import ContentError, Problem, Problems, display_path
 from .settings import Settings
 from .views import PageView
 
@@ -204,13 +204,21 @@ def template_position(exc: BaseException, templates: Path) -> tuple[str, int]:
 
 
 def site_files(settings: Settings, templates: Path) -> dict[str, bytes]:
-    """The files of the site not made from templates: the static files, and those for the host."""
+    """The files of the site not made from templates: the static files, and those for the host. ContentError
+    for a static file that is not a regular, readable file."""
     files = {".nojekyll": b""}
     if settings.cname:
         files["CNAME"] = settings.cname.encode() + b"\n"
     folder = templates / "static"
-    for path, info in walk_files([folder]):
-        if info is not None:
-            with open(path, "rb") as handle:
-                files[STATIC + Path(path).relative_to(folder).as_posix()] = handle.read()
+    problems = Problems()
+    for path, _ in walk_files([folder]):
+        try:
+            with open_regular(path) as handle:
+                if handle is None:
+                    problems.error(path, 0, "is not a regular file (a pipe or device); put only files in the static folder")
+                else:
+                    files[STATIC + Path(path).relative_to(folder).as_posix()] = handle.read()
+        except OSError as exc:
+            problems.error(path, 0, unreadable(exc))
+    problems.raise_errors()
     return files

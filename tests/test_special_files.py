@@ -26,3 +26,11 @@ def test_a_file_name_that_is_not_utf_8_is_built_around_not_a_traceback(workspace
     for _ in range(2):
         result = run_build("--content", "content", "--templates", "templates", "--output", "site", cwd=workspace, timeout=60)
         assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+
+
+def test_a_fifo_among_the_static_files_is_an_error_not_a_hang(workspace):
+    os.mkfifo(workspace / "templates" / "static" / "pipe.css")
+    result = run_build("--content", "content", "--templates", "templates", "--output", "site", cwd=workspace, timeout=30)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert any(e.startswith("templates/static/pipe.css:") for e in error_lines(result.stderr)), result.stderr
+    assert not (workspace / "site").exists()

@@ -56,7 +56,7 @@ def with_new_texts(last: LastBuild, documents: Documents, settings: Settings, bu
     if any(getattr(documents, name) != getattr(before, name) for name in unchanged):
         return None
     if len(documents.briefs) != len(before.briefs) or memo.names is not last.names or memo.autolink != last.autolink:
-        return None  # the memo's converter is not the last good build's (a failed build changed the names since)
+        return None  # the memo's names are not the last good build's (a failed build changed the names since)
     texts = site.texts
     updated: dict[str, CompanyText] = {}
     relinked: list[tuple[str, RenderedBody]] = []

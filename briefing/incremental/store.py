@@ -25,6 +25,7 @@ from .plain import DIGEST_SIZE, MISS, decode, digest, opened, sealed
 CACHE_FOLDER = Path(".briefing-cache")
 FILE_NAME = "cache.sqlite3"
 SCHEMA = (
+    "DROP TABLE IF EXISTS templates",  # compiled templates, kept by earlier versions: code has no place in a cache
     "CREATE TABLE IF NOT EXISTS entries (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS builds (output TEXT PRIMARY KEY, record BLOB NOT NULL) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS pages (output TEXT, slug TEXT, fingerprint BLOB NOT NULL, data BLOB NOT NULL, PRIMARY KEY (output, slug)) WITHOUT ROWID",
