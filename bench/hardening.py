@@ -99,8 +99,9 @@ def kills(work: Path, count: int, fresh: dict) -> list[str]:
             time.sleep(0.02 * (n // 2))
         else:  # anywhere in the build, from its start to its end
             time.sleep(full * (n // 2 + 0.5) / (count // 2))
-        landed += process.poll() is None
-        os.killpg(process.pid, signal.SIGKILL)
+        if process.poll() is None:
+            landed += 1
+            os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         left_journal, left_staging = journal.exists(), any(path.name.startswith(STAGING) for path in (work / "site").iterdir())
         in_commit += left_journal
