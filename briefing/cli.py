@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -42,20 +41,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-# Characters that would split a problem's line or rearrange it on a terminal: controls (line breaks
-# included), Unicode's line and paragraph separators, and bidirectional marks, embeddings and overrides.
-UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
-ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def printable(line: str) -> str:
-    """`line` with what cannot be shown as it is written as an escape (`\\n`, `\\x1b`, `\\u202e`): one problem, one line."""
-    return UNPRINTABLE.sub(lambda m: ESCAPES.get(m[0]) or (f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}"), line)
-
-
 def print_problems(problems: list[Problem]) -> None:
     for problem in problems:
-        print(printable(problem.format()), file=sys.stderr)
+        print(problem.format(), file=sys.stderr)
 
 
 def base_url_override(args: argparse.Namespace) -> str | None:

@@ -214,11 +214,6 @@ def as_written(address: str) -> str:
     return re.sub("\x02(\\d+)\x03", lambda m: "\\" + chr(int(m.group(1))), address)
 
 
-def printable(text: str) -> str:
-    """Text for an error line, its control characters shown as escapes."""
-    return re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", text)
-
-
 def browser_address(address: str) -> str:
     """An href or src of the tree as a browser follows it: backslash escapes put back, character references decoded
     as the HTML parser decodes them (`&#58;`, `&#x3A`, `&colon;`), and every control character and space removed (the
@@ -323,7 +318,7 @@ class BodyConverter:
             wikilinks=tuple(WikiLink(t, a, label, locate(raw)) for t, a, label, raw in found.wikilinks),
             citations=tuple(Citation(source_id, citation_lines[source_id]) for source_id in order),
             autolinks=tuple(found.autolinks),
-            unsafe_links=tuple(UnsafeLink(printable(as_written(a)), locate(as_written(a))) for a in found.unsafe),
+            unsafe_links=tuple(UnsafeLink(as_written(a), locate(as_written(a))) for a in found.unsafe),
         )
 
 

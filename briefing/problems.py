@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 ERROR = "error"
 WARNING = "warning"
+# Characters that would split a problem's line or rearrange it on a terminal or in the preview's overlay:
+# controls (line breaks included), Unicode's line and paragraph separators, bidirectional marks and overrides.
+UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -20,9 +25,15 @@ class Problem:
     severity: str = ERROR
 
     def format(self) -> str:
+        """One line, whatever the content put in it: what cannot be shown as it is is written as an escape."""
         where = f"{self.path}:{self.line}" if self.line else self.path
         prefix = "warning: " if self.severity == WARNING else ""
-        return f"{where}: {prefix}{self.message}"
+        return printable(f"{where}: {prefix}{self.message}")
+
+
+def printable(line: str) -> str:
+    """`line` with what cannot be shown as it is written as an escape (`\\n`, `\\x1b`, `\\u202e`)."""
+    return UNPRINTABLE.sub(lambda m: ESCAPES.get(m[0]) or (f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}"), line)
 
 
 class ContentError(Exception):
