@@ -100,6 +100,8 @@ def guarded_iter(setup: Setup, args: tuple, items: Sequence[Hashable], progress:
     than `Limit.seconds`. The items must be hashable (they name what timed out) and pickle, as must the results."""
     todo = [index for index, item in enumerate(items) if item not in TIMED_OUT]
     done: dict[int, Any] = dict.fromkeys(set(range(len(items))) - set(todo))
+    if progress and done:
+        progress(len(done))  # known to take too long: done already
     spawned = len(todo) >= MIN_ITEMS
     context = multiprocessing.get_context("spawn" if spawned else "fork")
     waiting = collections.deque(todo)

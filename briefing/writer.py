@@ -292,7 +292,7 @@ class Staging:
         os.replace(staged, self.output / name)
 
     def discard(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+        remove_staging(self.folder)
         if self.made_output:
             try:
                 self.output.rmdir()
