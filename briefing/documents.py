@@ -26,7 +26,7 @@ from .yamlsafe import YamlResult, load_yaml
 
 RELATION_TYPES = ("partner", "manufacturing", "supplier", "investor", "subsidiary", "competitor")
 CONFIDENCE = ("rumor", "reported", "confirmed")
-THREATS = ("low", "medium", "high")
+THREATS = ("high", "medium", "low", "unclear")  # highest first: the order they rank in
 HORIZONS = ("near-term", "long-term")
 SOURCE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
@@ -42,6 +42,11 @@ RELATION_SCHEMA = {
 EVENT_SCHEMA = {
     "date": Field(fields.partial_date, required=True),
     "title": Field(fields.text, required=True),
+    "source": Field(fields.text, default=""),
+    "confidence": Field(fields.one_of(*CONFIDENCE), default="reported"),
+}
+POINT_SCHEMA = {  # a strength or weakness given as a mapping
+    "text": Field(fields.text, required=True),
     "source": Field(fields.text, default=""),
     "confidence": Field(fields.one_of(*CONFIDENCE), default="reported"),
 }
@@ -98,6 +103,9 @@ def brief_schema(taxonomies: tuple[str, ...]) -> dict[str, Field]:
     schema["relations"] = Field(fields.list_of(RELATION_SCHEMA, "- to: slug, type: partner"), default=())
     schema["events"] = Field(fields.list_of(EVENT_SCHEMA, "- date: 2021-03, title: ..."), default=())
     schema["people"] = Field(fields.list_of(PERSON_SCHEMA, "- name: ..., role: ..."), default=())
+    schema["strengths"] = Field(fields.texts_or_mappings(POINT_SCHEMA), default=())
+    schema["weaknesses"] = Field(fields.texts_or_mappings(POINT_SCHEMA), default=())
+    schema["landscape"] = Field(fields.position, default=None)
     return schema
 
 
@@ -124,6 +132,15 @@ class RelationEntry:
 class EventEntry:
     date: PartialDate
     title: str
+    source: Ref | None
+    confidence: str
+
+
+@dataclass(frozen=True, slots=True)
+class PointEntry:
+    """A strength or a weakness."""
+
+    text: str
     source: Ref | None
     confidence: str
 
@@ -160,6 +177,9 @@ class Brief:
     relations: tuple[RelationEntry, ...]
     events: tuple[EventEntry, ...]
     people: tuple[Person, ...]
+    strengths: tuple[PointEntry, ...]
+    weaknesses: tuple[PointEntry, ...]
+    landscape: tuple[float, float] | None  # (x, y), each in [0, 1]
     body: Markdown  # without its text in model.Company, which keeps the texts apart (Site.texts)
     front_matter: bytes  # a digest of its text: the same text gives the same fields, without reading its YAML again
 
@@ -341,6 +361,12 @@ def read_brief(path: Path, content: Path, schema: dict, settings: Settings, prob
         if e["date"] and e["title"]
     )
     people = tuple(Person(p["name"], p["role"]) for p in values["people"] if p["name"])
+    points = {
+        key: tuple(PointEntry(p["text"], ref(p["source"], (key, i, "source")), p["confidence"]) for i, p in enumerate(values[key]) if p["text"])
+        for key in ("strengths", "weaknesses")
+    }
+    if values["landscape"] is not None and settings.landscape is None:
+        reader.report(("landscape",), "the site has no landscape map; add its axes to site.yml (landscape: {x: {label: ..., low: ..., high: ...}, y: ...}) or remove this key")
     return Brief(
         slug=path.stem,
         path=path,
@@ -357,6 +383,9 @@ def read_brief(path: Path, content: Path, schema: dict, settings: Settings, prob
         relations=relations,
         events=events,
         people=people,
+        strengths=points["strengths"],
+        weaknesses=points["weaknesses"],
+        landscape=values["landscape"] if settings.landscape is not None else None,
         body=body,
         front_matter=front_matter,
     )

@@ -147,6 +147,48 @@ def list_of(schema: dict[str, Field], example: str) -> Callable:
     return parse
 
 
+def texts_or_mappings(schema: dict[str, Field]) -> Callable:
+    """A list whose items are text, or mappings of `schema` (whose first key takes the text): both as mappings."""
+    keys = ", ".join(schema)
+    first = next(iter(schema))
+    defaults = {key: spec.default for key, spec in schema.items()}
+
+    def parse(reader: "FieldReader", value: object, at: tuple) -> tuple[dict, ...]:
+        if not isinstance(value, list):
+            raise Invalid(f"must be a list; each item text, or a mapping of {keys}")
+        items = []
+        for index, item in enumerate(value):
+            if isinstance(item, dict):
+                items.append(reader.read(item, schema, at + (index,)))
+            elif isinstance(item, str):
+                parsed = reader.parse_item(text, item, at + (index,))
+                if parsed is not None:
+                    items.append({**defaults, first: parsed})
+            else:
+                reader.report(at + (index,), f"must be text or a mapping of {keys}, got {describe(item)}")
+        return tuple(items)
+
+    return parse
+
+
+NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
+def unit_number(reader: "FieldReader", value: object, at: tuple) -> float:
+    if isinstance(value, Plain) and NUMBER.fullmatch(value) and 0 <= float(value) <= 1:
+        return float(value)
+    raise Invalid(f"must be a number from 0 to 1, e.g. 0.25, got {describe(value)}")
+
+
+def position(reader: "FieldReader", value: object, at: tuple) -> tuple[float, float]:
+    if not isinstance(value, dict):
+        raise Invalid(f"must be a mapping {{x: 0.25, y: 0.8}}, each a number from 0 to 1; got {describe(value)}")
+    values = reader.read(value, {"x": Field(unit_number, required=True), "y": Field(unit_number, required=True)}, at)
+    if values["x"] is None or values["y"] is None:
+        return None
+    return (values["x"], values["y"])
+
+
 def field_name(at: tuple) -> str:
     name = ""
     for part in at:

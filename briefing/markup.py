@@ -31,7 +31,9 @@ SAFE_SCHEMES = ("http:", "https:", "mailto:", "tel:")
 SKIP_AUTOLINK = frozenset({"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6"})
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # ids the page templates use; a heading with the same text gets a suffix instead.
-RESERVED_IDS = frozenset({"main", "top", "summary", "facts", "relations", "terms", "events", "people", "sources", "referenced-by"})
+# The ids a company page gives its own parts (and their headings): a body heading's anchor never takes one.
+PAGE_PARTS = ("summary", "facts", "toc", "strengths", "weaknesses", "relations", "terms", "events", "people", "sources", "referenced-by", "history")
+RESERVED_IDS = frozenset({"main", "top", *PAGE_PARTS, *(f"{part}-heading" for part in PAGE_PARTS), "local-map-title"})
 WIKILINK = r"\[\[([^\]\[|#\n]+)(?:#([^\]\[|\n]+))?(?:\|([^\]\[\n]+))?\]\]"
 CITATION = r"\[@([A-Za-z0-9][A-Za-z0-9_.-]*)((?:\s*;\s*@[A-Za-z0-9][A-Za-z0-9_.-]*)*)\]"
 WORD = re.compile(r"\w+")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import urls
-from .documents import RELATION_TYPES, Brief, Documents, Markdown, Source
+from .documents import RELATION_TYPES, THREATS, Brief, Documents, Markdown, PointEntry, Source
 from .fields import PartialDate
 from .guarded import Limit, guarded_iter
 from .markup import Names, RenderedBody, converting, pack_html
@@ -70,6 +70,33 @@ class Edge:
 
 
 @dataclass(frozen=True, slots=True)
+class Threat:
+    """A competitor edge read as a threat: how strongly `by` threatens `to`, and how soon."""
+
+    by: CompanyRef
+    to: CompanyRef
+    level: str  # high | medium | low | unclear
+    horizon: str  # near-term | long-term | '' (not said)
+    confidence: str
+    note: str
+    source: SourceRef | None
+
+    @property
+    def rank(self) -> int:
+        """0 for the highest level; unclear ranks last."""
+        return THREATS.index(self.level)
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """A strength or a weakness."""
+
+    text: str
+    source: SourceRef | None
+    confidence: str
+
+
+@dataclass(frozen=True, slots=True)
 class RelationGroup:
     label: str
     edges: tuple[Edge, ...]
@@ -109,6 +136,10 @@ class Company:
     events: tuple[Event, ...]
     cited: tuple[SourceRef, ...]  # body citations, numbered in this order
     stale: bool
+    strengths: tuple[Point, ...]
+    weaknesses: tuple[Point, ...]
+    poses: Threat | None  # the highest threat it poses to another company
+    faces: Threat | None  # the highest threat another company poses to it
 
     @property
     def slug(self) -> str:
@@ -181,6 +212,7 @@ class Site:
     taxonomies: tuple[Taxonomy, ...]
     events: tuple[Event, ...]  # newest first
     sources: tuple[SourceEntry, ...]
+    threats: tuple[Threat, ...]  # every competitor edge, highest first
     texts: dict[str, CompanyText] = field(hash=False)  # by slug
 
     def company(self, slug: str) -> Company:
@@ -239,9 +271,15 @@ def build_site(documents: Documents, settings: Settings, problems: Problems, bui
     check_term_descriptions(documents, terms, problems)
     edges = resolve_relations(briefs, refs, resolver)
     events = resolve_events(briefs, refs, resolver)
+    points = resolve_points(briefs, resolver)
+    threats = threats_of(edges, refs)
+    highest_posed, highest_faced = {}, {}
+    for threat in threats:  # highest first: the first of each company's is its highest
+        highest_posed.setdefault(threat.by.slug, threat)
+        highest_faced.setdefault(threat.to.slug, threat)
     backlinks = collect_backlinks(briefs, bodies, edges, home, descriptions, refs, documents, terms)
     warn_unreferenced(briefs, backlinks, problems)
-    claims = collect_claims(briefs, bodies, edges, events, refs)
+    claims = collect_claims(briefs, bodies, edges, events, points, refs)
     warn_uncited(documents.sources, claims, problems)
     warn_stale(briefs, settings, build_date, problems)
 
@@ -257,6 +295,10 @@ def build_site(documents: Documents, settings: Settings, problems: Problems, bui
             events=tuple(sorted(events_by_company[slug], key=event_order)),
             cited=tuple(source_refs[c.source_id] for c in bodies[slug].citations if c.source_id in source_refs),
             stale=is_stale(brief, settings, build_date),
+            strengths=points[slug]["strengths"],
+            weaknesses=points[slug]["weaknesses"],
+            poses=highest_posed.get(slug),
+            faces=highest_faced.get(slug),
         )
         for slug, brief in sorted(briefs.items(), key=lambda item: sort_key(item[1].title))
     )
@@ -284,6 +326,7 @@ def build_site(documents: Documents, settings: Settings, problems: Problems, bui
             SourceEntry(source_refs[s.id], s, tuple(claims.get(s.id, ())))
             for s in sorted(sources.values(), key=lambda s: sort_key(s.title))
         ),
+        threats=threats,
         texts=texts,
     )
 
@@ -440,7 +483,8 @@ def resolve_relations(briefs: dict[str, Brief], refs: dict[str, CompanyRef], res
             if other is None:
                 continue
             forward, backward = RELATION_LABELS[relation.type]
-            common = dict(type=relation.type, note=relation.note, confidence=relation.confidence, source=source or None, threat=relation.threat, horizon=relation.horizon)
+            threat = relation.threat or ("unclear" if relation.type == "competitor" else "")
+            common = dict(type=relation.type, note=relation.note, confidence=relation.confidence, source=source or None, threat=threat, horizon=relation.horizon)
             edges[slug].append(Edge(label=forward, other=other, outgoing=True, **common))
             edges[other.slug].append(Edge(label=backward, other=refs[slug], outgoing=False, **common))
     return edges
@@ -455,6 +499,33 @@ def group_edges(edges: list[Edge]) -> tuple[RelationGroup, ...]:
         for label in LABEL_ORDER
         if label in groups
     )
+
+
+def resolve_points(briefs: dict[str, Brief], resolver: Resolver) -> dict[str, dict[str, tuple[Point, ...]]]:
+    """Each company's strengths and weaknesses, their sources resolved: slug -> 'strengths'/'weaknesses' -> points."""
+
+    def point(brief: Brief, key: str, index: int, entry: PointEntry) -> Point:
+        source = entry.source and resolver.source(brief.path, entry.source.line, entry.source.name, f"{key}[{index}].source")
+        return Point(entry.text, source or None, entry.confidence)
+
+    return {
+        slug: {key: tuple(point(brief, key, i, entry) for i, entry in enumerate(getattr(brief, key))) for key in ("strengths", "weaknesses")}
+        for slug, brief in briefs.items()
+    }
+
+
+HORIZON_ORDER = {"near-term": 0, "long-term": 1, "": 2}
+
+
+def threats_of(edges: dict[str, list[Edge]], refs: dict[str, CompanyRef]) -> tuple[Threat, ...]:
+    """Every competitor edge as a threat, highest first; then the nearer, then by the two companies' titles."""
+    threats = [
+        Threat(refs[slug], edge.other, edge.threat, edge.horizon, edge.confidence, edge.note, edge.source)
+        for slug, slug_edges in edges.items()
+        for edge in slug_edges
+        if edge.outgoing and edge.type == "competitor"
+    ]
+    return tuple(sorted(threats, key=lambda t: (t.rank, HORIZON_ORDER[t.horizon], sort_key(t.by.title), sort_key(t.to.title), t.note)))
 
 
 def resolve_events(briefs: dict[str, Brief], refs: dict[str, CompanyRef], resolver: Resolver) -> list[Event]:
@@ -502,13 +573,21 @@ def warn_unreferenced(briefs: dict[str, Brief], backlinks, problems: Problems) -
             problems.warn(brief.path, 0, f"nothing links to this brief; link it from another with [[{slug}]] or add a relation")
 
 
-def collect_claims(briefs, bodies, edges, events, refs) -> dict[str, list[Claim]]:
+CLAIM_KINDS = ("body", "relation", "strength", "weakness", "event")  # the order a source's claims by one company are listed in
+
+
+def collect_claims(briefs, bodies, edges, events, points, refs) -> dict[str, list[Claim]]:
     claims: dict[str, list[Claim]] = defaultdict(list)
     for slug, slug_edges in edges.items():
         for edge in slug_edges:
             if edge.outgoing and edge.source:
                 text = f"{refs[slug].title}: {edge.label.lower()} {edge.other.title}" + (f". {edge.note}" if edge.note else "")
                 claims[edge.source.id].append(Claim("relation", text, refs[slug], refs[slug].url + "#relations"))
+    for slug, kinds in points.items():
+        for key, kind in (("strengths", "strength"), ("weaknesses", "weakness")):
+            for point in kinds[key]:
+                if point.source:
+                    claims[point.source.id].append(Claim(kind, f"{refs[slug].title}: {point.text}", refs[slug], refs[slug].url + f"#{key}"))
     for event in events:
         if event.source:
             claims[event.source.id].append(Claim("event", f"{event.date}: {event.title}", event.company, event.company.url + "#events"))
@@ -516,7 +595,7 @@ def collect_claims(briefs, bodies, edges, events, refs) -> dict[str, list[Claim]
         for citation in body.citations:
             claims[citation.source_id].append(Claim("body", f"Cited in the brief on {refs[slug].title}", refs[slug], refs[slug].url + f"#source-{citation.source_id}"))
     for source_claims in claims.values():
-        source_claims.sort(key=lambda c: (sort_key(c.company.title), ["body", "relation", "event"].index(c.kind), c.text))
+        source_claims.sort(key=lambda c: (sort_key(c.company.title), CLAIM_KINDS.index(c.kind), c.text))
     return claims
 
 

@@ -17,7 +17,7 @@ from .yamlsafe import load_yaml
 
 DEFAULT_TAXONOMIES = ("partnerships", "positioning", "threats")
 BASE_URL_OVERRIDE = "--base-url/BRIEFING_BASE_URL"  # where an overriding base_url comes from, for messages
-RESERVED_PATHS = frozenset({"companies", "timeline", "sources", "static", "feed.xml", "sitemap.xml", "robots.txt", "404.html"})
+RESERVED_PATHS = frozenset({"companies", "timeline", "sources", "map", "matrix", "landscape", "static", "feed.xml", "sitemap.xml", "robots.txt", "404.html"})
 
 
 def language(reader: FieldReader, value: object, at: tuple) -> str:
@@ -46,6 +46,42 @@ def hostname(reader: FieldReader, value: object, at: tuple) -> str:
     raise fields.Invalid(f"'{host}' is not a domain name; write e.g. briefing.example.com")
 
 
+AXIS_SCHEMA = {
+    "label": Field(fields.text, required=True),
+    "low": Field(fields.text, required=True),
+    "high": Field(fields.text, required=True),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Axis:
+    label: str
+    low: str  # what the low end (0) means
+    high: str  # what the high end (1) means
+
+
+@dataclass(frozen=True, slots=True)
+class Axes:
+    """The landscape map's axes."""
+
+    x: Axis
+    y: Axis
+
+
+def axis(reader: FieldReader, value: object, at: tuple) -> Axis | None:
+    if not isinstance(value, dict):
+        raise fields.Invalid(f"must be a mapping {{label: ..., low: ..., high: ...}}, got {fields.describe(value)}")
+    values = reader.read(value, AXIS_SCHEMA, at)
+    return None if None in values.values() else Axis(**values)
+
+
+def axes(reader: FieldReader, value: object, at: tuple) -> Axes | None:
+    if not isinstance(value, dict):
+        raise fields.Invalid(f"must be a mapping of two axes, x: {{label: ..., low: ..., high: ...}} and y: {{...}}; got {fields.describe(value)}")
+    values = reader.read(value, {"x": Field(axis, required=True), "y": Field(axis, required=True)}, at)
+    return None if None in values.values() else Axes(**values)
+
+
 SCHEMA = {
     "title": Field(fields.text, required=True),
     "base_url": Field(fields.url, required=True),
@@ -55,6 +91,7 @@ SCHEMA = {
     "stale_after_days": Field(fields.positive_int, default=180),
     "autolink": Field(fields.flag, default=True),
     "cname": Field(hostname, default=""),
+    "landscape": Field(axes, default=None),
 }
 
 
@@ -68,6 +105,7 @@ class Settings:
     stale_after_days: int
     autolink: bool
     cname: str
+    landscape: Axes | None  # the landscape map's axes; without them the site has no landscape map
 
     @property
     def base_path(self) -> str:
