@@ -20,6 +20,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import urls
+from .diagrams import local_map
 from .files import open_regular, unreadable, walk_files
 from .markup import SITE, RenderedBody
 from .parallel import (
@@ -35,7 +36,7 @@ from .parallel import (
 from .pickling import dumps, loads
 from .problems import ContentError, Problem, Problems, display_path
 from .settings import Settings
-from .views import PageView
+from .views import PageView, WholeSite
 
 STATIC = "static/"
 PAGES_PER_CHUNK = 25  # pages sent to a helper at a time
@@ -116,6 +117,7 @@ class Renderer:
                 absolute=context.absolute,
                 canonical=context.absolute(page.url),
                 iso_date=iso_date,
+                local_map=local_map,
             )
             chunks = []
             while batch := list(islice(fragments, FRAGMENTS_PER_CHUNK)):
@@ -137,18 +139,18 @@ def render_pages(pages: list[PageView], renderer: Renderer, put: Put, progress: 
                  describe: Describe | None = None) -> tuple[dict[str, int], dict[str, object]]:
     """`put` every page; the size of each by its output file, and what `describe` said of it (how a caller adds
     work of its own to each page's, in parallel). On a large site the pages about one item go to spawned
-    helpers, pickled a chunk at a time by a thread of this process, while this one renders the pages that show
-    no item (those about the whole site): it holds the whole site already, and a helper would need all of it sent."""
+    helpers, pickled a chunk at a time by a thread of this process, while this one renders the pages about the
+    whole site: it holds the whole site already, and a helper would need all of it sent."""
     advance = counter(progress, "rendering", len(pages)) or (lambda count: None)
     cores = worker_count()
     if len(pages) < MIN_ITEMS or cores < 2:
         return rendered_here(pages, renderer, put, describe, advance)
-    chunks = (dumps(chunk) for chunk in batched((page for page in pages if page.item is not None), PAGES_PER_CHUNK))
+    chunks = (dumps(chunk) for chunk in batched((page for page in pages if not isinstance(page.site, WholeSite)), PAGES_PER_CHUNK))
     pool = spawned_pool(cores, start_helper, (renderer.templates, put, describe))
     feeder = ThreadPoolExecutor(1, thread_name_prefix="briefing-feeder")
     try:
         helped = feeder.submit(rendered_by_helpers, pool, chunks, advance)
-        sizes, described = rendered_here([page for page in pages if page.item is None], renderer, put, describe, advance)
+        sizes, described = rendered_here([page for page in pages if isinstance(page.site, WholeSite)], renderer, put, describe, advance)
         helped_sizes, helped_described = helped.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)  # after an error, the chunks not started are dropped and the feeder stops

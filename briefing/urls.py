@@ -6,6 +6,9 @@ HOME = ""
 COMPANIES = "companies/"
 TIMELINE = "timeline/"
 SOURCES = "sources/"
+MAP = "map/"
+MATRIX = "matrix/"
+LANDSCAPE = "landscape/"
 
 
 def company(slug: str) -> str:

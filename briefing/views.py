@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from . import urls
-from .model import Company, CompanyText, Event, Home, Site, SourceEntry, Taxonomy, by_year
+from .diagrams import HOME_MAP_LIMIT, landscape_map, network_map, threat_matrix
+from .model import Company, CompanyText, Event, Home, Site, SourceEntry, Taxonomy, Threat, by_year
 from .problems import Problems
 from .settings import Settings
 
@@ -51,6 +52,7 @@ class WholeSite:
     taxonomies: tuple[Taxonomy, ...]
     events: tuple[Event, ...]
     sources: tuple[SourceEntry, ...]
+    threats: tuple[Threat, ...]
     pages: tuple[tuple[str, datetime.date | None], ...]  # every HTML page for the sitemap: (url, updated)
 
     @property
@@ -94,9 +96,12 @@ def single(url: str, title: str) -> Callable[[Site], list[tuple[str, str, object
 
 
 VIEWS = (
-    View("home", "home.html", lambda site: [(urls.HOME, site.home.title, None)], whole_site=True),
+    View("home", "home.html", lambda site: [(urls.HOME, site.home.title, network_map(site.companies, HOME_MAP_LIMIT))], whole_site=True),
     View("companies", "companies.html", single(urls.COMPANIES, "Companies"), whole_site=True),
     View("company", "company.html", lambda site: [(c.url, c.title, c) for c in site.companies], shows_texts=True),
+    View("map", "map.html", lambda site: [(urls.MAP, "Relationship map", network_map(site.companies))]),
+    View("matrix", "matrix.html", lambda site: [(urls.MATRIX, "Threat matrix", threat_matrix(site.threats))]),
+    View("landscape", "landscape.html", lambda site: [(urls.LANDSCAPE, "Landscape", landscape_map(site))] if site.settings.landscape else []),
     View("taxonomy", "taxonomy.html", lambda site: [(t.url, t.title, t) for t in site.taxonomies]),
     View("term", "term.html", lambda site: [(term.ref.url, term.ref.name, term) for t in site.taxonomies for term in t.terms]),
     View("timeline", "timeline.html", single(urls.TIMELINE, "Timeline"), whole_site=True),
@@ -120,7 +125,7 @@ def declare_pages(site: Site, problems: Problems) -> tuple[PageView, ...]:
     chrome = chrome_of(site)
     made = [(view, url, title, item) for view in VIEWS for url, title, item in view.pages(site)]
     listed = tuple((url, item.brief.updated if isinstance(item, Company) else None) for view, url, _, item in made if view.listed)
-    whole = WholeSite(site.settings, site.build_date, site.home, site.companies, site.taxonomies, site.events, site.sources, listed)
+    whole = WholeSite(site.settings, site.build_date, site.home, site.companies, site.taxonomies, site.events, site.sources, site.threats, listed)
     pages = tuple(
         PageView(url, view.kind, title, view.template, whole if view.whole_site else chrome, item,
                  site.texts[item.slug] if view.shows_texts else None, view.absolute_links)

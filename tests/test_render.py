@@ -15,7 +15,7 @@ from briefing.markup import RenderedBody, pack_html
 from briefing.parallel import MIN_ITEMS, worker_count
 from briefing.problems import ContentError, Problem, Problems
 from briefing.render import PageContext, Renderer, render_pages, site_files
-from briefing.views import PageView, chrome_of, declare_pages
+from briefing.views import PageView, WholeSite, chrome_of, declare_pages
 
 
 @pytest.fixture(scope="module")
@@ -161,5 +161,5 @@ def test_describe_runs_beside_each_page_in_the_process_that_renders_it(large_sit
     pages = list(declare_pages(large_site, Problems()))
     sizes, described = render_pages(pages, Renderer(REPO / "templates"), PutFailingOn(tmp_path / "site"), describe=WhereRendered())
     assert described.keys() == sizes.keys() == {page.output_file for page in pages}
-    assert {described[page.output_file] for page in pages if page.item is None} == {os.getpid()}  # the whole site is here
-    assert os.getpid() not in {described[page.output_file] for page in pages if page.item is not None}
+    assert {described[page.output_file] for page in pages if isinstance(page.site, WholeSite)} == {os.getpid()}  # the whole site is here
+    assert os.getpid() not in {described[page.output_file] for page in pages if not isinstance(page.site, WholeSite)}

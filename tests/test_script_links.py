@@ -279,7 +279,8 @@ def put_markup_everywhere(content: Path) -> None:
     terms = ", ".join(quoted(piece) for piece in PIECES)  # one URL each: the whole of MARKUP makes too long a one
     (content / "site.yml").write_text(
         f"title: {m}\nbase_url: https://example.github.io/ev-briefing/\ndescription: {m}\n"
-        "language: en\ntaxonomies: [partnerships, positioning, threats]\ncname: briefing.example.org\n",
+        "language: en\ntaxonomies: [partnerships, positioning, threats]\ncname: briefing.example.org\n"
+        f"landscape:\n  x: {{label: {m}, low: {m}, high: {m}}}\n  y: {{label: {m}, low: {m}, high: {m}}}\n",
         encoding="utf-8",
     )
     sources = content / "sources.yml"
@@ -314,6 +315,12 @@ events:
 people:
   - name: {m}
     role: {m}
+strengths:
+  - {m}
+  - text: {m}
+    source: markup-3
+weaknesses: [{m}]
+landscape: {{x: 0.5, y: 0.5}}
 ---
 {body}
 Cited: {cites}
@@ -340,7 +347,8 @@ def test_markup_in_every_field_reaches_no_attribute_and_no_script(tmp_path):
     marked = build_pages(tmp_path / "marked")
 
     shown = [name for name, page in marked.items() if "alert(12)" in html.unescape(page)]
-    assert {"index.html", "companies/nio/index.html", "positioning/luxury/index.html", "sources/index.html", "feed.xml"} <= set(shown)
+    assert {"index.html", "companies/nio/index.html", "positioning/luxury/index.html", "sources/index.html", "feed.xml",
+            "map/index.html", "matrix/index.html", "landscape/index.html", "companies/xpeng/index.html"} <= set(shown)
     templates_scripts = {script for page in plain.values() for script in Elements(page).scripts}
     for name, page in marked.items():
         assert unsafe_attributes(page) == [], name

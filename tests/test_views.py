@@ -12,6 +12,7 @@ def test_every_page_is_declared_once(fixture_site):
     assert urls == [
         "", "companies/",
         "companies/alpha-motors/", "companies/beta-cells/", "companies/delta-auto/", "companies/gamma-capital/",
+        "map/", "matrix/",
         "partnerships/", "positioning/", "threats/",
         "partnerships/battery-alliance/",
         "positioning/holding-company/", "positioning/luxury/", "positioning/mass-market/", "positioning/tech-forward-brand/",
@@ -37,7 +38,8 @@ def test_a_page_sees_only_its_slice(fixture_site):
 def test_only_company_pages_show_texts():
     assert views_showing_texts() == ("company",)
     assert {view.template for view in VIEWS} == {"home.html", "companies.html", "company.html", "taxonomy.html", "term.html", "timeline.html",
-                                                 "sources.html", "feed.xml", "sitemap.xml", "robots.txt", "404.html"}
+                                                 "sources.html", "feed.xml", "sitemap.xml", "robots.txt", "404.html",
+                                                 "map.html", "matrix.html", "landscape.html"}
 
 
 def test_a_new_page_is_one_declaration_and_one_template(workspace, monkeypatch):
