@@ -312,7 +312,7 @@ def test_every_company_page_shows_its_relations_from_both_sides(tmp_path):
 
     # The two cases named in the issue, on top of everything the briefs say.
     assert ("Manufactures for", "xiaomi") in expected["great-wall-motors"]
-    assert ("Parent of", "jidu-auto") in expected["baidu"]
+    assert ("Competes with", "xiaomi") in expected["li-auto"]
 
     problems = []
     for slug, pairs in sorted(expected.items()):

@@ -65,10 +65,11 @@ def test_factory_talks_are_reported_not_confirmed(sample):
                 assert edge.source.id == "reuters-factory-talks"
 
 
-def test_baidu_is_the_parent_of_jidu(sample):
+def test_jidu_is_only_said_to_be_formed_by_baidu(sample):
+    """The article says Baidu "formed" Jidu Auto and no more: no ownership or funding is claimed as a relation."""
     site, _ = sample
-    assert relations_of(site, "baidu")["Parent of"] == ["jidu-auto"]
-    assert relations_of(site, "jidu-auto")["Subsidiary of"] == ["baidu"]
+    assert relations_of(site, "baidu") == {} and relations_of(site, "jidu-auto") == {}
+    assert "formed by Baidu" in site.company("jidu-auto").brief.summary
 
 
 def test_xiaomi_competes_with_the_three_start_ups(sample):
@@ -79,7 +80,7 @@ def test_xiaomi_competes_with_the_three_start_ups(sample):
         (edge,) = next(g for g in site.company(slug).relations if g.label == "Competes with").edges
         assert edge.other.slug == "xiaomi" and not edge.outgoing
         verdicts[slug] = (edge.threat, edge.horizon)
-    assert verdicts == {"xpeng": ("low", "near-term"), "nio": ("low", "near-term"), "li-auto": ("low", "long-term")}
+    assert verdicts == {"xpeng": ("low", "near-term"), "nio": ("low", "near-term"), "li-auto": ("unclear", "long-term")}
 
 
 def test_every_relation_is_shown_on_both_pages(sample):
@@ -99,7 +100,7 @@ def test_every_relation_is_shown_on_both_pages(sample):
                     if e.other.slug == company.slug and not e.outgoing
                 ]
                 assert (RELATION_LABELS[edge.type][1], edge.type, edge.note) in other_side
-    assert seen >= 6
+    assert seen >= 5
 
 
 def test_sources_of_the_article(sample):
