@@ -37,6 +37,7 @@ ARROWS = {
     "subsidiary": "to the parent",
     "competitor": "to the company threatened; thicker is a higher threat",
 }
+ARROW_LENGTH = 9.0  # diagrams.html draws arrowheads this long, beyond the end of their line
 THREAT_WIDTHS = {"high": 4.5, "medium": 3.0, "low": 1.8, "unclear": 1.8}
 
 
@@ -152,18 +153,18 @@ def placed_edges(nodes: tuple[MapNode, ...], index: dict[str, int], relations: l
         pair = tuple(sorted((index[by.slug], index[edge.other.slug])))
         offset = (seen[pair] - (pairs[pair] - 1) / 2) * 5.0
         seen[pair] += 1
-        x1, y1, x2, y2 = between(a, b, offset)
-        yield MapEdge(edge.type, by, edge.other, edge.label, edge.confidence, edge.threat, edge.horizon, x1, y1, x2, y2,
-                      ARROWS[edge.type] is not None)
+        directed = ARROWS[edge.type] is not None
+        x1, y1, x2, y2 = between(a, b, offset, ARROW_LENGTH + 2 if directed else 1)
+        yield MapEdge(edge.type, by, edge.other, edge.label, edge.confidence, edge.threat, edge.horizon, x1, y1, x2, y2, directed)
 
 
-def between(a: MapNode, b: MapNode, offset: float) -> tuple[float, float, float, float]:
-    """The line from a's circle to b's (short of b's by the arrow's length), moved `offset` units to its side."""
+def between(a: MapNode, b: MapNode, offset: float, short: float) -> tuple[float, float, float, float]:
+    """The line from a's circle to `short` units before b's (room for an arrow), moved `offset` units to its side."""
     dx, dy = b.x - a.x, b.y - a.y
     length = math.hypot(dx, dy) or 1.0
     ux, uy = dx / length, dy / length
     nx, ny = -uy * offset, ux * offset
-    start, end = a.r + 1, b.r + 4
+    start, end = a.r + 1, b.r + short
     return (round(a.x + ux * start + nx, 1), round(a.y + uy * start + ny, 1),
             round(b.x - ux * end + nx, 1), round(b.y - uy * end + ny, 1))
 

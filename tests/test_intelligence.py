@@ -343,3 +343,22 @@ def test_the_comparison_table_sorts_by_a_column_in_the_browser(built):
             assert names() == sorted(names(), key=str.casefold)
         finally:
             browser.close()
+
+
+def test_the_map_is_laid_out_again_only_when_what_it_draws_changed(workspace, monkeypatch):
+    from briefing import diagrams, layout
+    from briefing.builder import Builder, BuildOptions
+
+    layouts = []
+    monkeypatch.setattr(diagrams, "spread_network", lambda sizes, links: layouts.append(len(sizes)) or layout.spread_network(sizes, links))
+    diagrams.spread.cache_clear()
+    builder = Builder(BuildOptions(Path("content"), Path("templates"), Path("site")))
+    assert builder.build().ok
+    assert layouts == [7]  # the map, and the home page's, which draws the same 7 companies
+    xiaomi = workspace / "content" / "companies" / "xiaomi.md"
+    xiaomi.write_text(xiaomi.read_text("utf-8").replace("summary: >-\n", "summary: >-\n  Edited.\n", 1), "utf-8")
+    result = builder.build()
+    assert result.ok and result.rendered > 1 and layouts == [7]  # a new summary: the same layout
+    xiaomi.write_text(xiaomi.read_text("utf-8").replace("relations:\n", "relations:\n  - to: baidu\n    type: partner\n", 1), "utf-8")
+    assert builder.build().ok
+    assert layouts == [7, 7]  # a new relation: laid out again
