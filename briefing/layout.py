@@ -393,6 +393,7 @@ EMOJI_EM = 1.3  # colour emoji fonts draw about 1.25 em
 OTHER_EM = 1.04  # anything else unknown: as wide as an 'm'
 
 
+@functools.lru_cache(maxsize=65536)  # a site's titles and wordings come back on many pages
 def text_width(text: str, font_size: float) -> float:
     """The width, in px and rounded up to 0.1, that `text` at `font_size` px in a sans-serif font should not exceed."""
     return round_up(sum(char_em(char) for char in text) * font_size)
