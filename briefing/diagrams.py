@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .documents import RELATION_TYPES
-from .layout import place_labels, spread_network, text_width
+from .layout import LABEL_GAP, distance_to_box, place_labels, spread_network, text_width
 from .model import Company, CompanyRef, Edge, Site, Threat, sort_key
 from .settings import Axes
 
@@ -52,7 +52,6 @@ class MapNode:
     y: float
     r: float
     label: str  # the title, shortened to fit (drawn under the circle)
-    degree: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,10 +112,10 @@ def network_map(companies: tuple[Company, ...], limit: int = MAP_LIMIT) -> Netwo
     links = tuple(sorted(Counter(tuple(sorted((index[by.slug], index[edge.other.slug]))) for by, edge in relations).items()))
     centres = spread(sizes, tuple((a, b, float(weight)) for (a, b), weight in links))
     nodes = tuple(
-        MapNode(c.ref, x, round(y - h / 2 + r + 2, 1), r, label, degree[c.slug])
+        MapNode(c.ref, x, round(y - h / 2 + r + 2, 1), r, label)
         for c, (x, y), (_, h), r, label in zip(drawn, centres, sizes, radii, labels)
     )
-    edges = tuple(placed_edges(nodes, index, relations))
+    edges = tuple(sorted(placed_edges(nodes, index, relations), key=lambda e: (sort_key(e.by.title), e.wording, sort_key(e.to.title))))
     width = max((x + w / 2 for (x, _), (w, _) in zip(centres, sizes)), default=0) + 8
     height = max((y + h / 2 for (_, y), (_, h) in zip(centres, sizes)), default=0) + 8
     types = {edge.type for edge in edges}
@@ -151,7 +150,8 @@ def placed_edges(nodes: tuple[MapNode, ...], index: dict[str, int], relations: l
     for by, edge in sorted(relations, key=lambda r: (r[0].slug, r[1].other.slug, r[1].type, r[1].note)):
         a, b = nodes[index[by.slug]], nodes[index[edge.other.slug]]
         pair = tuple(sorted((index[by.slug], index[edge.other.slug])))
-        offset = (seen[pair] - (pairs[pair] - 1) / 2) * 5.0
+        side = 1 if index[by.slug] < index[edge.other.slug] else -1  # the same side whichever way the line runs
+        offset = side * (seen[pair] - (pairs[pair] - 1) / 2) * 5.0
         seen[pair] += 1
         directed = ARROWS[edge.type] is not None
         x1, y1, x2, y2 = between(a, b, offset, ARROW_LENGTH + 2 if directed else 1)
@@ -229,7 +229,7 @@ def local_map(company: Company) -> LocalMap:
     x = round(max(CENTRE_RADIUS + 8, text_width(title, FONT) / 2 + 8), 1)
     height = max(len(shown) * ROW + 16, 2 * CENTRE_RADIUS + LINE + 24)
     y = round(height / 2, 1)
-    trunk = x + CENTRE_RADIUS + 8
+    trunk = round(max(x + CENTRE_RADIUS, 2 * x - 8) + 8, 1)  # clear of the circle and of the title under it
     neighbour_x = round(trunk + 18 + max((text_width(w, FONT - 1) for w in wordings), default=0) + 16, 1)
     spokes = []
     for i, (edges, words) in enumerate(zip(shown, wordings)):
@@ -266,7 +266,7 @@ def threat_matrix(threats: tuple[Threat, ...], limit: int = MATRIX_LIMIT) -> Thr
 @dataclass(frozen=True, slots=True)
 class LandscapePoint:
     company: CompanyRef
-    at: tuple[float, float]  # the brief's coordinates, as written
+    at: tuple[float, float]  # the brief's coordinates
     x: float  # the point in the drawing
     y: float
     label: str
@@ -291,14 +291,14 @@ DOT = 6.0
 def landscape_map(site: Site) -> LandscapeMap:
     """Every company with coordinates as a point on the 2x2, its label beside it; the others listed."""
     x0, y0, x1, y1 = PLOT
-    placed = [c for c in site.companies if c.brief.landscape is not None]
+    placed = [c for c in site.companies if c.brief.landscape is not None]  # in title order, as the table lists them
     points = [(round(x0 + c.brief.landscape[0] * (x1 - x0), 1), round(y1 - c.brief.landscape[1] * (y1 - y0), 1)) for c in placed]
     labels = [shorten(c.title) for c in placed]
     sizes = [(text_width(label, FONT) + 4, LINE) for label in labels]
     centres = place_labels(points, DOT, sizes, PLOT)
     landscape_points = tuple(
-        LandscapePoint(c.ref, c.brief.landscape, px, py, label, lx, ly, math.hypot(lx - px, ly - py) > DOT + w / 2 + 10)
-        for c, (px, py), label, (lx, ly), (w, _) in zip(placed, points, labels, centres, sizes)
+        LandscapePoint(c.ref, c.brief.landscape, px, py, label, lx, ly, distance_to_box((px, py), (lx, ly), size) > DOT + LABEL_GAP + 1)
+        for c, (px, py), label, (lx, ly), size in zip(placed, points, labels, centres, sizes)
     )
     left = min([0.0] + [lx - w / 2 - 4 for (lx, _), (w, _) in zip(centres, sizes)])
     top = min([0.0] + [ly - h / 2 - 4 for (_, ly), (_, h) in zip(centres, sizes)])

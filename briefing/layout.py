@@ -104,7 +104,7 @@ def spring_positions(count: int, weights: dict[tuple[int, int], float], seed: in
     """Fruchterman-Reingold positions of `count` nodes (networkx's spring layout), within about [-1, 1]."""
     if count == 1:
         return [(0.0, 0.0)]
-    if count >= SPRING_LIMIT:
+    if count + 1 >= SPRING_LIMIT:  # with the hidden hub
         # Far beyond any map the site draws: seeded scattered points, which packed()
         # then spreads out as it does any others.
         rng = random.Random(seed)

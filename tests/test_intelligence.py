@@ -4,6 +4,7 @@ threat matrix, the landscape, strengths and weaknesses, and the comparison table
 from __future__ import annotations
 
 import filecmp
+import math
 import os
 import random
 from pathlib import Path
@@ -362,3 +363,24 @@ def test_the_map_is_laid_out_again_only_when_what_it_draws_changed(workspace, mo
     xiaomi.write_text(xiaomi.read_text("utf-8").replace("relations:\n", "relations:\n  - to: baidu\n    type: partner\n", 1), "utf-8")
     assert builder.build().ok
     assert layouts == [7, 7]  # a new relation: laid out again
+
+
+def test_relations_both_ways_are_drawn_apart_and_a_long_title_clears_its_lines(tmp_path):
+    from briefing.layout import text_width
+
+    content = write_site(tmp_path, {
+        "companies/a.md": brief("A long company title, Holdings", "relations: [{to: b, type: competitor, threat: high}]"),
+        "companies/b.md": brief("B", "relations: [{to: a, type: competitor, threat: low}, {to: c, type: partner}]"),
+        "companies/c.md": brief("C", "relations: [{to: a, type: partner}]"),
+    })
+    assert build(content, tmp_path / "site").returncode == 0
+    lines = parse(tmp_path / "site", "map/").xpath("//g[@class='edges']/line[contains(@class, 'competitor')]")
+    (ax1, ay1, ax2, ay2), (bx1, by1, bx2, by2) = [[float(line.get(k)) for k in ("x1", "y1", "x2", "y2")] for line in lines]
+    middle = ((bx1 + bx2) / 2, (by1 + by2) / 2)  # its distance from the other line's track
+    apart = abs((ax2 - ax1) * (ay1 - middle[1]) - (ax1 - middle[0]) * (ay2 - ay1)) / math.hypot(ax2 - ax1, ay2 - ay1)
+    assert apart > 3  # A's threat to B and B's to A, side by side
+    page = parse(tmp_path / "site", "companies/a/")
+    path = page.xpath("//path[contains(@class, 'spoke')]")[0].get("d")
+    x, trunk = float(path[1:].split(",")[0]), float(path.split("H")[1].split()[0])
+    title = page.xpath("//g[@class='centre']/text")[0].text_content()
+    assert trunk > x + text_width(title, 13) / 2

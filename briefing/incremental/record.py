@@ -23,7 +23,7 @@ from .stamps import STAMP
 from .store import Store
 
 ENGINE = Path(__file__).resolve().parent.parent
-LIBRARIES = ("jinja2", "markdown", "pyyaml", "markupsafe")  # the distributions that shape the output
+LIBRARIES = ("jinja2", "markdown", "pyyaml", "markupsafe", "networkx", "numpy")  # the distributions that shape the output
 
 
 @dataclass(frozen=True, slots=True)
