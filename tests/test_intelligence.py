@@ -332,7 +332,7 @@ def test_the_comparison_table_sorts_by_a_column_in_the_browser(built):
         try:
             page = browser.new_page()
             page.goto((built / "companies" / "index.html").as_uri())
-            names = lambda: page.eval_on_selector_all("table.sortable tbody th", "cells => cells.map(c => c.textContent.trim())")  # noqa: E731
+            names = lambda: page.eval_on_selector_all("table.sortable tbody th", "cells => cells.map(c => c.textContent.trim())")
             assert names()[:3] == ["Alpha", "Beta", "Delta"]
             page.get_by_role("button", name="Highest threat faced").click()
             faced = names()
