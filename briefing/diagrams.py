@@ -18,7 +18,7 @@ from functools import lru_cache
 from .documents import RELATION_TYPES
 from .layout import LABEL_GAP, distance_to_box, place_labels, spread_network, text_width
 from .model import Company, CompanyRef, Edge, Site, Threat, sort_key
-from .settings import Axes
+from .settings import Axes, Axis
 
 MAP_LIMIT = 300  # the most companies the relationship map draws
 HOME_MAP_LIMIT = 24  # the home page draws the most connected part
@@ -73,6 +73,13 @@ class MapEdge:
     def width(self) -> float:
         return THREAT_WIDTHS.get(self.threat, 1.8)
 
+    @property
+    def threat_words(self) -> str:
+        """'high threat to Gamma, near-term'; '' for an edge that is not a competitor's."""
+        if not self.threat:
+            return ""
+        return f"{self.threat} threat to {self.to.title}" + (f", {self.horizon}" if self.horizon else "")
+
 
 @dataclass(frozen=True, slots=True)
 class LegendEntry:
@@ -109,13 +116,13 @@ def network_map(companies: tuple[Company, ...], limit: int = MAP_LIMIT) -> Netwo
     radii = tuple(radius(degree[c.slug]) for c in drawn)
     labels = tuple(shorten(c.title) for c in drawn)
     sizes = tuple((max(2 * r, text_width(label, FONT)) + 6, 2 * r + 4 + LINE) for r, label in zip(radii, labels))
-    links = tuple(sorted(Counter(tuple(sorted((index[by.slug], index[edge.other.slug]))) for by, edge in relations).items()))
-    centres = spread(sizes, tuple((a, b, float(weight)) for (a, b), weight in links))
+    pairs = Counter(tuple(sorted((index[by.slug], index[edge.other.slug]))) for by, edge in relations)  # relations between each two
+    centres = spread(sizes, tuple((a, b, float(count)) for (a, b), count in sorted(pairs.items())))
     nodes = tuple(
         MapNode(c.ref, x, round(y - h / 2 + r + 2, 1), r, label)
         for c, (x, y), (_, h), r, label in zip(drawn, centres, sizes, radii, labels)
     )
-    edges = tuple(sorted(placed_edges(nodes, index, relations), key=lambda e: (sort_key(e.by.title), e.wording, sort_key(e.to.title))))
+    edges = tuple(sorted(placed_edges(nodes, index, relations, pairs), key=lambda e: (sort_key(e.by.title), e.wording, sort_key(e.to.title))))
     width = max((x + w / 2 for (x, _), (w, _) in zip(centres, sizes)), default=0) + 8
     height = max((y + h / 2 for (_, y), (_, h) in zip(centres, sizes)), default=0) + 8
     types = {edge.type for edge in edges}
@@ -141,11 +148,9 @@ def radius(degree: int) -> float:
     return min(MAX_RADIUS, MIN_RADIUS + 2.5 * math.sqrt(degree))
 
 
-def placed_edges(nodes: tuple[MapNode, ...], index: dict[str, int], relations: list[tuple[CompanyRef, Edge]]):
-    """Each relation as a line from circle to circle; two or more between one pair are drawn side by side."""
-    pairs: dict[tuple[int, int], int] = Counter()
-    for by, edge in relations:
-        pairs[tuple(sorted((index[by.slug], index[edge.other.slug])))] += 1
+def placed_edges(nodes: tuple[MapNode, ...], index: dict[str, int], relations: list[tuple[CompanyRef, Edge]],
+                 pairs: Counter[tuple[int, int]]):
+    """Each relation as a line from circle to circle; two or more between one pair (`pairs` counts them) are drawn side by side."""
     seen: dict[tuple[int, int], int] = defaultdict(int)
     for by, edge in sorted(relations, key=lambda r: (r[0].slug, r[1].other.slug, r[1].type, r[1].note)):
         a, b = nodes[index[by.slug]], nodes[index[edge.other.slug]]
@@ -273,6 +278,8 @@ class LandscapePoint:
     label_x: float  # the label's centre
     label_y: float
     leader: bool  # the label sits away from its point: a thin line joins them
+    x_words: str  # the end of the x axis it is nearer, or 'middle'
+    y_words: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,16 +295,22 @@ PLOT = (96.0, 24.0, 696.0, 524.0)  # room on the left and below for the axes' wo
 DOT = 6.0
 
 
+def nearer_end(value: float, axis: Axis) -> str:
+    return axis.high if value > 0.5 else axis.low if value < 0.5 else "middle"
+
+
 def landscape_map(site: Site) -> LandscapeMap:
     """Every company with coordinates as a point on the 2x2, its label beside it; the others listed."""
     x0, y0, x1, y1 = PLOT
+    axes = site.settings.landscape
     placed = [c for c in site.companies if c.brief.landscape is not None]  # in title order, as the table lists them
     points = [(round(x0 + c.brief.landscape[0] * (x1 - x0), 1), round(y1 - c.brief.landscape[1] * (y1 - y0), 1)) for c in placed]
     labels = [shorten(c.title) for c in placed]
     sizes = [(text_width(label, FONT) + 4, LINE) for label in labels]
     centres = place_labels(points, DOT, sizes, PLOT)
     landscape_points = tuple(
-        LandscapePoint(c.ref, c.brief.landscape, px, py, label, lx, ly, distance_to_box((px, py), (lx, ly), size) > DOT + LABEL_GAP + 1)
+        LandscapePoint(c.ref, c.brief.landscape, px, py, label, lx, ly, distance_to_box((px, py), (lx, ly), size) > DOT + LABEL_GAP + 1,
+                       nearer_end(c.brief.landscape[0], axes.x), nearer_end(c.brief.landscape[1], axes.y))
         for c, (px, py), label, (lx, ly), size in zip(placed, points, labels, centres, sizes)
     )
     left = min([0.0] + [lx - w / 2 - 4 for (lx, _), (w, _) in zip(centres, sizes)])
@@ -305,7 +318,7 @@ def landscape_map(site: Site) -> LandscapeMap:
     right = max([x1 + 24] + [lx + w / 2 + 4 for (lx, _), (w, _) in zip(centres, sizes)])
     bottom = max([y1 + 64] + [ly + h / 2 + 4 for (_, ly), (_, h) in zip(centres, sizes)])
     return LandscapeMap(
-        site.settings.landscape,
+        axes,
         landscape_points,
         tuple(c.ref for c in site.companies if c.brief.landscape is None),
         PLOT,
