@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .history import head_commit
 from .incremental import Incremental
 from .loader import build_date, load_documents
 from .parallel import Progress, WorkerLost
@@ -93,13 +94,15 @@ class Builder:
             previous = read_manifest(options.output) | interrupted.files
         try:
             date = build_date()
-            quick = self.cache.start(repr((options, date)), trust_output=not repairing)
+            head = head_commit(options.content, problems)  # a new commit changes the history pages
+            quick = self.cache.start(repr((options, date, head)), trust_output=not repairing)
             if quick is not None:
                 record = quick.record
                 return BuildResult(True, (), record.warnings, record.pages, quick.rendered, quick.reused, quick.report,
                                    time.perf_counter() - started, record.base_path, repaired)
             settings, documents = load_documents(options.content, problems, options.base_url, self.cache.memo.read, self.cache.memo.list_files)
-            site = self.cache.site(documents, settings, date, options.drafts, problems)
+            history = self.cache.history(options.content, head, settings)
+            site = self.cache.site(documents, settings, date, options.drafts, problems, history)
             problems.raise_errors()
             pages = self.cache.pages(site, problems)
             problems.raise_errors()

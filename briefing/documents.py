@@ -134,6 +134,7 @@ class EventEntry:
     title: str
     source: Ref | None
     confidence: str
+    line: int  # where the event starts
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,7 +357,7 @@ def read_brief(path: Path, content: Path, schema: dict, settings: Settings, prob
         if r["to"] and r["type"] and competitor_fields_fit(r, reader, ("relations", i))
     )
     events = tuple(
-        EventEntry(e["date"], e["title"], ref(e["source"], ("events", i, "source")), e["confidence"])
+        EventEntry(e["date"], e["title"], ref(e["source"], ("events", i, "source")), e["confidence"], reader.line(("events", i)))
         for i, e in enumerate(values["events"])
         if e["date"] and e["title"]
     )

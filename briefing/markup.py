@@ -32,8 +32,8 @@ SKIP_AUTOLINK = frozenset({"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # ids the page templates use; a heading with the same text gets a suffix instead.
 # The ids a company page gives its own parts (and their headings): a body heading's anchor never takes one.
-PAGE_PARTS = ("summary", "facts", "strengths", "weaknesses", "relations", "terms", "events", "people", "sources", "referenced-by")
-HOME_PARTS = ("home-map", "home-map-title", "map-heading", "threats-heading", "events-heading", "companies-heading", "browse-heading",
+PAGE_PARTS = ("summary", "facts", "strengths", "weaknesses", "relations", "terms", "events", "people", "sources", "referenced-by", "history")
+HOME_PARTS = ("home-map", "home-map-title", "map-heading", "threats-heading", "events-heading", "changes-heading", "companies-heading", "browse-heading",
               *(f"home-map-arrow-{kind}" for kind in ("manufacturing", "supplier", "investor", "subsidiary", "competitor")))  # index.md's page
 RESERVED_IDS = frozenset({"main", "top", *PAGE_PARTS, *(f"{part}-heading" for part in PAGE_PARTS), "toc-heading", "local-map-title", *HOME_PARTS})
 WIKILINK = r"\[\[([^\]\[|#\n]+)(?:#([^\]\[|\n]+))?(?:\|([^\]\[\n]+))?\]\]"

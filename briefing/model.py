@@ -17,12 +17,20 @@ from pathlib import Path
 from typing import Callable
 
 from . import urls
-from .documents import RELATION_TYPES, THREATS, Brief, Documents, Markdown, PointEntry, Source
+from .documents import (
+    RELATION_TYPES,
+    THREATS,
+    Brief,
+    Documents,
+    Markdown,
+    PointEntry,
+    Source,
+)
 from .fields import PartialDate
 from .guarded import Limit, guarded_iter
 from .markup import Names, RenderedBody, converting, pack_html
 from .parallel import Progress, counter
-from .problems import Problems, did_you_mean
+from .problems import Problems, did_you_mean, display_path
 from .settings import Settings
 from .slugs import MAX_COMPONENT_BYTES, slugify, too_long
 
@@ -158,11 +166,55 @@ class Company:
 
 
 @dataclass(frozen=True, slots=True)
+class ChangeEntry:
+    """What one commit changed about one company (or in sources.yml), in words (changes.py)."""
+
+    id: str  # '<commit>-<slug>': stable as new commits arrive
+    commit: str
+    time: datetime.datetime  # the author date, in UTC
+    company: CompanyRef | None  # None: a brief no longer in the site, or sources.yml
+    name: str
+    url: str  # where its name links: the company's page, the sources page, or '' (a brief removed)
+    lines: tuple[str, ...]
+    draft: bool
+
+
+@dataclass(frozen=True, slots=True)
 class CompanyText:
-    """What only a company's own page shows: its converted body and the pages that link to it."""
+    """What only a company's own page shows: its converted body, the pages that link to it and its history."""
 
     body: RenderedBody
     referenced_by: tuple[Referrer, ...]
+    history: tuple[ChangeEntry, ...] = ()  # newest first
+
+
+# kind -> heading on /review/, in the order the page lists them; warnings are also printed by every build
+REVIEW_KINDS = {
+    "stale": "Stale briefs",
+    "rumor": "Old rumors",
+    "unsourced": "Relations and events without a source",
+    "uncited": "Sources nothing cites",
+    "unlinked": "Briefs nothing links to",
+    "thin": "Briefs that cite one source or none",
+    "unused-term": "Term descriptions no brief uses",
+}
+WARNING_KINDS = frozenset({"stale", "uncited", "unlinked", "unused-term"})
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    """Something that needs a writer's attention, where it is; a warning (printed, fails --strict) or not."""
+
+    kind: str  # a key of REVIEW_KINDS
+    path: str  # as the command line shows it
+    line: int
+    message: str
+    name: str  # what it is about: a company's or a source's title, or a term description's name
+    url: str  # its page, or '' when it has none
+
+    @property
+    def warning(self) -> bool:
+        return self.kind in WARNING_KINDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +265,9 @@ class Site:
     events: tuple[Event, ...]  # newest first
     sources: tuple[SourceEntry, ...]
     threats: tuple[Threat, ...]  # every competitor edge, highest first
+    review: tuple[ReviewItem, ...]  # in the order of REVIEW_KINDS, each kind in its own order
     texts: dict[str, CompanyText] = field(hash=False)  # by slug
+    changes: tuple[ChangeEntry, ...] | None = None  # newest first; None when the content is not in git (changes.py)
 
     def company(self, slug: str) -> Company:
         return next(c for c in self.companies if c.slug == slug)
@@ -268,7 +322,6 @@ def build_site(documents: Documents, settings: Settings, problems: Problems, bui
     home, descriptions = convert_pages(documents, Names.build({}, {slug: r.title for slug, r in refs.items()}), problems)
     resolver.check_body_references(briefs, bodies, home, descriptions, documents)
     terms = collect_terms(briefs, settings, problems)
-    check_term_descriptions(documents, terms, problems)
     edges = resolve_relations(briefs, refs, resolver)
     events = resolve_events(briefs, refs, resolver)
     points = resolve_points(briefs, resolver)
@@ -278,10 +331,11 @@ def build_site(documents: Documents, settings: Settings, problems: Problems, bui
         highest_posed.setdefault(threat.by.slug, threat)
         highest_faced.setdefault(threat.to.slug, threat)
     backlinks = collect_backlinks(briefs, bodies, edges, home, descriptions, refs, documents, terms)
-    warn_unreferenced(briefs, backlinks, problems)
     claims = collect_claims(briefs, bodies, edges, events, points, refs)
-    warn_uncited(documents.sources, claims, problems)
-    warn_stale(briefs, settings, build_date, problems)
+    review = review_items(briefs, bodies, backlinks, claims, documents, terms, refs, settings, build_date)
+    for item in review:
+        if item.warning:
+            problems.warn(item.path, item.line, item.message)
 
     events_by_company: dict[str, list[Event]] = {slug: [] for slug in briefs}
     for event in events:
@@ -327,6 +381,7 @@ def build_site(documents: Documents, settings: Settings, problems: Problems, bui
             for s in sorted(sources.values(), key=lambda s: sort_key(s.title))
         ),
         threats=threats,
+        review=review,
         texts=texts,
     )
 
@@ -461,14 +516,6 @@ def collect_terms(briefs: dict[str, Brief], settings: Settings, problems: Proble
     return terms
 
 
-def check_term_descriptions(documents: Documents, terms, problems: Problems) -> None:
-    for taxonomy, pages in documents.term_pages.items():
-        for page in pages:
-            if page.slug not in terms[taxonomy]:
-                hint = did_you_mean(page.slug, terms[taxonomy])
-                problems.warn(page.path, 0, f"describes a {taxonomy} term '{page.slug}' that no brief uses{hint}")
-
-
 def resolve_relations(briefs: dict[str, Brief], refs: dict[str, CompanyRef], resolver: Resolver) -> dict[str, list[Edge]]:
     """Every relation as an edge on both companies, in the labels of the content model."""
     edges: dict[str, list[Edge]] = {slug: [] for slug in briefs}
@@ -567,12 +614,6 @@ def collect_backlinks(briefs, bodies, edges, home, descriptions, refs, documents
     return backlinks
 
 
-def warn_unreferenced(briefs: dict[str, Brief], backlinks, problems: Problems) -> None:
-    for slug, brief in briefs.items():
-        if not backlinks[slug]:
-            problems.warn(brief.path, 0, f"nothing links to this brief; link it from another with [[{slug}]] or add a relation")
-
-
 CLAIM_KINDS = ("body", "relation", "strength", "weakness", "event")  # the order a source's claims by one company are listed in
 
 
@@ -599,18 +640,63 @@ def collect_claims(briefs, bodies, edges, events, points, refs) -> dict[str, lis
     return claims
 
 
-def warn_uncited(sources: tuple[Source, ...], claims, problems: Problems) -> None:
-    for source in sources:
-        if source.id not in claims:
-            problems.warn(source.path, source.line, f"source '{source.id}' is not cited; cite it with [@{source.id}] or source: {source.id}, or remove it")
-
-
 def is_stale(brief: Brief, settings: Settings, build_date: datetime.date) -> bool:
     return (build_date - brief.updated).days > settings.stale_after_days
 
 
-def warn_stale(briefs: dict[str, Brief], settings: Settings, build_date: datetime.date, problems: Problems) -> None:
-    for brief in briefs.values():
+def review_items(briefs, bodies, backlinks, claims, documents: Documents, terms, refs, settings: Settings,
+                 build_date: datetime.date) -> tuple[ReviewItem, ...]:
+    """What needs attention, in the order /review/ lists it: the warnings, and what only that page shows."""
+    items: dict[str, list[tuple[tuple, ReviewItem]]] = {kind: [] for kind in REVIEW_KINDS}
+
+    def add(kind: str, order: tuple, path: Path, line: int, message: str, name: str, url: str) -> None:
+        items[kind].append((order, ReviewItem(kind, display_path(path), line, message, name, url)))
+
+    for slug, brief in sorted(briefs.items(), key=lambda item: sort_key(item[1].title)):
+        title = (sort_key(brief.title),)
+        company = (brief.title, refs[slug].url)
         if is_stale(brief, settings, build_date):
             age = (build_date - brief.updated).days
-            problems.warn(brief.path, brief.updated_line, f"stale: updated {brief.updated} is {age} days old (limit {settings.stale_after_days}); review the brief and set 'updated'")
+            add("stale", (brief.updated, *title), brief.path, brief.updated_line,
+                f"stale: updated {brief.updated} is {age} days old (limit {settings.stale_after_days}); review the brief and set 'updated'", *company)
+        rumor_age = (build_date - brief.updated).days
+        for relation in brief.relations:
+            what = f"relation to {refs[relation.to.name].title if relation.to.name in refs else relation.to.name}"
+            if relation.confidence == "rumor" and rumor_age > settings.rumor_after_days:
+                add("rumor", (brief.updated, *title, relation.to.line), brief.path, relation.to.line,
+                    f"{what} is still a rumor {rumor_age} days after the brief was updated ({brief.updated}); confirm it, or remove it", *company)
+            if relation.source is None:
+                add("unsourced", (*title, relation.to.line), brief.path, relation.to.line, f"{what} has no source; add 'source:'", *company)
+        for event in brief.events:
+            age = (build_date - last_day(event.date)).days
+            if event.confidence == "rumor" and age > settings.rumor_after_days:
+                add("rumor", (last_day(event.date), *title, event.line), brief.path, event.line,
+                    f"event '{event.title}' ({event.date}) is a rumor {age} days old; confirm it, or remove it", *company)
+            if event.source is None:
+                add("unsourced", (*title, event.line), brief.path, event.line, f"event '{event.title}' has no source; add 'source:'", *company)
+        if not backlinks[slug]:
+            add("unlinked", title, brief.path, 1, f"nothing links to this brief; link it from another with [[{slug}]] or add a relation", *company)
+        cited = {c.source.name for c in (*brief.relations, *brief.events, *brief.strengths, *brief.weaknesses) if c.source}
+        cited |= {citation.source_id for citation in bodies[slug].citations}
+        if len(cited) < 2:
+            add("thin", title, brief.path, 1, f"cites {'one source' if cited else 'no source'}; back its claims with more", *company)
+    for source in documents.sources:
+        if source.id not in claims:
+            add("uncited", (source.line,), source.path, source.line,
+                f"source '{source.id}' is not cited; cite it with [@{source.id}] or source: {source.id}, or remove it", source.title, urls.source(source.id))
+    for taxonomy, pages in documents.term_pages.items():
+        for page in pages:
+            if page.slug not in terms[taxonomy]:
+                hint = did_you_mean(page.slug, terms[taxonomy])
+                add("unused-term", (taxonomy, page.slug), page.path, 1, f"describes a {taxonomy} term '{page.slug}' that no brief uses{hint}", f"{taxonomy}/{page.slug}", "")
+    return tuple(item for kind in REVIEW_KINDS for _, item in sorted(items[kind], key=lambda pair: pair[0]))
+
+
+def last_day(date: PartialDate) -> datetime.date:
+    """The latest day a partial date may mean: how old a rumor of '2021-03' is at least."""
+    year, month, day = date.key
+    if day:
+        return datetime.date(year, month, day)
+    if month:
+        return datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)
+    return datetime.date(year, 12, 31)

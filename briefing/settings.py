@@ -17,7 +17,7 @@ from .yamlsafe import load_yaml
 
 DEFAULT_TAXONOMIES = ("partnerships", "positioning", "threats")
 BASE_URL_OVERRIDE = "--base-url/BRIEFING_BASE_URL"  # where an overriding base_url comes from, for messages
-RESERVED_PATHS = frozenset({"companies", "timeline", "sources", "map", "matrix", "landscape", "static", "feed.xml", "sitemap.xml", "robots.txt", "404.html"})
+RESERVED_PATHS = frozenset({"companies", "timeline", "sources", "map", "matrix", "landscape", "changes", "changes.xml", "review", "static", "feed.xml", "sitemap.xml", "robots.txt", "404.html"})
 
 
 def language(reader: FieldReader, value: object, at: tuple) -> str:
@@ -92,6 +92,7 @@ SCHEMA = {
     "autolink": Field(fields.flag, default=True),
     "cname": Field(hostname, default=""),
     "landscape": Field(axes, default=None),
+    "rumor_after_days": Field(fields.positive_int, default=30),
 }
 
 
@@ -106,6 +107,7 @@ class Settings:
     autolink: bool
     cname: str
     landscape: Axes | None  # the landscape map's axes; without them the site has no landscape map
+    rumor_after_days: int  # a rumor older than this goes on /review/
 
     @property
     def base_path(self) -> str:

@@ -9,6 +9,8 @@ SOURCES = "sources/"
 MAP = "map/"
 MATRIX = "matrix/"
 LANDSCAPE = "landscape/"
+CHANGES = "changes/"
+REVIEW = "review/"
 
 
 def company(slug: str) -> str:

@@ -20,7 +20,20 @@ from typing import Callable, Iterable
 
 from . import urls
 from .diagrams import HOME_MAP_LIMIT, landscape_map, network_map, threat_matrix
-from .model import Company, CompanyText, Event, Home, Site, SourceEntry, Taxonomy, Threat, by_year
+from .model import (
+    REVIEW_KINDS,
+    ChangeEntry,
+    Company,
+    CompanyText,
+    Event,
+    Home,
+    ReviewItem,
+    Site,
+    SourceEntry,
+    Taxonomy,
+    Threat,
+    by_year,
+)
 from .problems import Problems
 from .settings import Settings
 
@@ -39,6 +52,7 @@ class Chrome:
     settings: Settings
     build_date: datetime.date
     taxonomies: tuple[NavItem, ...]
+    history: bool  # the content is in git: the site has /changes/
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +68,43 @@ class WholeSite:
     sources: tuple[SourceEntry, ...]
     threats: tuple[Threat, ...]
     pages: tuple[tuple[str, datetime.date | None], ...]  # every HTML page for the sitemap: (url, updated)
+    history: bool  # the content is in git: the site has /changes/
+    recent_changes: tuple[ChangeEntry, ...]
+    review: tuple[ReviewItem, ...]
 
     @property
     def events_by_year(self) -> tuple[tuple[int, tuple[Event, ...]], ...]:
         return by_year(self.events)
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeLog:
+    """The item of /changes/ and /changes.xml: changes, newest first."""
+
+    entries: tuple[ChangeEntry, ...]
+
+    @property
+    def by_month(self) -> tuple[tuple[datetime.date, tuple[ChangeEntry, ...]], ...]:
+        """(first day of the month, its changes), newest first."""
+        months: dict[datetime.date, list[ChangeEntry]] = {}
+        for entry in self.entries:
+            months.setdefault(entry.time.date().replace(day=1), []).append(entry)
+        return tuple((month, tuple(entries)) for month, entries in months.items())
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewQueue:
+    """The item of /review/: what needs attention, by kind."""
+
+    items: tuple[ReviewItem, ...]
+
+    @property
+    def groups(self) -> tuple[tuple[str, str, tuple[ReviewItem, ...]], ...]:
+        """(kind, heading, items) for each kind with items, in the order of model.REVIEW_KINDS."""
+        return tuple((kind, heading, found) for kind, heading in REVIEW_KINDS.items() if (found := tuple(i for i in self.items if i.kind == kind)))
+
+
+RECENT_CHANGES = 5  # on the home page
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +152,10 @@ VIEWS = (
     View("taxonomy", "taxonomy.html", lambda site: [(t.url, t.title, t) for t in site.taxonomies]),
     View("term", "term.html", lambda site: [(term.ref.url, term.ref.name, term) for t in site.taxonomies for term in t.terms]),
     View("timeline", "timeline.html", single(urls.TIMELINE, "Timeline"), whole_site=True),
+    View("changes", "changes.html", lambda site: [(urls.CHANGES, "Changes", ChangeLog(site.changes))] if site.changes is not None else []),
+    View("changes.xml", "changes.xml", lambda site: [("changes.xml", "changes.xml", ChangeLog(tuple(e for e in site.changes if not e.draft)))]
+         if site.changes is not None else [], listed=False),
+    View("review", "review.html", lambda site: [(urls.REVIEW, "Review", ReviewQueue(site.review))]),
     View("sources", "sources.html", single(urls.SOURCES, "Sources"), whole_site=True),
     View("feed.xml", "feed.xml", single("feed.xml", "feed.xml"), whole_site=True, listed=False),
     View("sitemap.xml", "sitemap.xml", single("sitemap.xml", "sitemap.xml"), whole_site=True, listed=False),
@@ -116,7 +167,7 @@ LISTED = frozenset(view.kind for view in VIEWS if view.listed)
 
 
 def chrome_of(site: Site) -> Chrome:
-    return Chrome(site.settings, site.build_date, tuple(NavItem(t.name, t.title, t.url) for t in site.taxonomies))
+    return Chrome(site.settings, site.build_date, tuple(NavItem(t.name, t.title, t.url) for t in site.taxonomies), site.changes is not None)
 
 
 def declare_pages(site: Site, problems: Problems) -> tuple[PageView, ...]:
@@ -125,7 +176,8 @@ def declare_pages(site: Site, problems: Problems) -> tuple[PageView, ...]:
     chrome = chrome_of(site)
     made = [(view, url, title, item) for view in VIEWS for url, title, item in view.pages(site)]
     listed = tuple((url, item.brief.updated if isinstance(item, Company) else None) for view, url, _, item in made if view.listed)
-    whole = WholeSite(site.settings, site.build_date, site.home, site.companies, site.taxonomies, site.events, site.sources, site.threats, listed)
+    whole = WholeSite(site.settings, site.build_date, site.home, site.companies, site.taxonomies, site.events, site.sources, site.threats, listed,
+                      site.changes is not None, (site.changes or ())[:RECENT_CHANGES], site.review)
     pages = tuple(
         PageView(url, view.kind, title, view.template, whole if view.whole_site else chrome, item,
                  site.texts[item.slug] if view.shows_texts else None, view.absolute_links)

@@ -80,8 +80,8 @@ def test_relations_with_defaults_and_lines(fixture_documents):
 def test_events(fixture_documents):
     events = brief_named(fixture_documents, "alpha-motors").events
     assert events == (
-        EventEntry(PartialDate((2020, 0, 0), "2020"), "Alpha Motors is founded", None, "reported"),
-        EventEntry(PartialDate((2021, 3, 0), "2021-03"), "Alpha signs its factory deal", Ref("wire-report", 36), "confirmed"),
+        EventEntry(PartialDate((2020, 0, 0), "2020"), "Alpha Motors is founded", None, "reported", 32),
+        EventEntry(PartialDate((2021, 3, 0), "2021-03"), "Alpha signs its factory deal", Ref("wire-report", 36), "confirmed", 34),
     )
 
 

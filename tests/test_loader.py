@@ -53,7 +53,7 @@ def test_every_error_of_every_stage_is_reported_together(tmp_path, monkeypatch):
         "content/companies/nio.md:6: [[xpeng-motors]]: unknown company 'xpeng-motors'; companies are: nio, xpeng",
         "content/companies/xpeng.md:5: threats: must be a list; write [high]",
         "content/site.yml:3: autolinks: unknown key 'autolinks' (did you mean 'autolink'?); "
-        "valid keys: title, base_url, description, language, taxonomies, stale_after_days, autolink, cname, landscape",
+        "valid keys: title, base_url, description, language, taxonomies, stale_after_days, autolink, cname, landscape, rumor_after_days",
     ]
     assert caught.value.problems == problems.errors
 

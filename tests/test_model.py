@@ -281,7 +281,7 @@ def test_unreferenced_brief_warning(tmp_path):
     content = copy_valid(tmp_path)
     (content / "companies" / "zeta-lone.md").write_text(brief("Zeta Lone"))
     site, problems = load(content)
-    assert "zeta-lone.md:0: nothing links to this brief; link it from another with [[zeta-lone]] or add a relation" in messages(problems, "warnings")
+    assert "zeta-lone.md:1: nothing links to this brief; link it from another with [[zeta-lone]] or add a relation" in messages(problems, "warnings")
 
 
 # drafts
@@ -405,4 +405,4 @@ def test_a_broken_source_is_not_also_reported_as_unknown(tmp_path):
 def test_term_description_for_an_unused_term_is_a_warning(tmp_path):
     content = write_site(tmp_path, {"companies/nio.md": brief("Nio", "positioning: [Luxury]"), "positioning/luxary.md": "x\n"})
     _, problems = load(content)
-    assert "luxary.md:0: describes a positioning term 'luxary' that no brief uses (did you mean 'luxury'?)" in messages(problems, "warnings")
+    assert "luxary.md:1: describes a positioning term 'luxary' that no brief uses (did you mean 'luxury'?)" in messages(problems, "warnings")

@@ -37,6 +37,7 @@ def test_defaults(site):
         autolink=True,
         cname="",
         landscape=None,
+        rumor_after_days=30,
     )
     assert DEFAULT_TAXONOMIES == ("partnerships", "positioning", "threats")
 
@@ -81,7 +82,7 @@ def test_unknown_key_names_the_close_key_and_every_valid_one(site):
     settings, errors = site(MINIMAL + "stale_after: 90\n")
     assert errors == [
         "content/site.yml:3: stale_after: unknown key 'stale_after' (did you mean 'stale_after_days'?); "
-        "valid keys: title, base_url, description, language, taxonomies, stale_after_days, autolink, cname, landscape"
+        "valid keys: title, base_url, description, language, taxonomies, stale_after_days, autolink, cname, landscape, rumor_after_days"
     ]
 
 

@@ -48,7 +48,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 # Pages axe-core looks at: home, the comparison table, a company, a term, the timeline and the three pictures.
-AXE_PAGES = ["", "companies/", "companies/xiaomi/", "positioning/mass-market/", "timeline/", "map/", "matrix/", "landscape/"]
+AXE_PAGES = ["", "companies/", "companies/xiaomi/", "positioning/mass-market/", "timeline/", "map/", "matrix/", "landscape/", "changes/", "review/"]
 
 
 def need(available: object, reason: str) -> None:

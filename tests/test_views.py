@@ -17,7 +17,7 @@ def test_every_page_is_declared_once(fixture_site):
         "partnerships/battery-alliance/",
         "positioning/holding-company/", "positioning/luxury/", "positioning/mass-market/", "positioning/tech-forward-brand/",
         "threats/new-entrant/",
-        "timeline/", "sources/",
+        "timeline/", "review/", "sources/",
         "feed.xml", "sitemap.xml", "robots.txt", "404.html",
     ]
     assert pages[2].item is fixture_site.company("alpha-motors")
@@ -39,7 +39,8 @@ def test_only_company_pages_show_texts():
     assert views_showing_texts() == ("company",)
     assert {view.template for view in VIEWS} == {"home.html", "companies.html", "company.html", "taxonomy.html", "term.html", "timeline.html",
                                                  "sources.html", "feed.xml", "sitemap.xml", "robots.txt", "404.html",
-                                                 "map.html", "matrix.html", "landscape.html"}
+                                                 "map.html", "matrix.html", "landscape.html",
+                                                 "changes.html", "changes.xml", "review.html"}
 
 
 def test_a_new_page_is_one_declaration_and_one_template(workspace, monkeypatch):

@@ -17,7 +17,9 @@ from itertools import compress
 from operator import is_not
 from pathlib import Path
 
+from ..changes import with_history
 from ..documents import Documents
+from ..history import FileChange, History, Pair, read_history, read_with
 from ..markup import Names
 from ..model import Site, build_site
 from ..parallel import Progress
@@ -28,11 +30,12 @@ from ..views import PageView, declare_pages
 from .fingerprints import Fingerprints
 from .memo import Memo
 from .patch import LastBuild, pages_with_new_texts, with_new_texts
+from .plain import storable
 from .quick import PageNotes, QuickResult, quick_build, stored_page
 from .record import BuildRecord, build_key, engine_fingerprint, load_record, save_record
 from .stamps import MISSING, STAMP, digest_of, input_entries, output_stamps, size_in
-from .plain import storable
 from .store import Store, output_key
+
 
 class Incremental:
     """What a Builder keeps between its builds, and what a new process finds of the last one."""
@@ -54,6 +57,7 @@ class Incremental:
         self.pending: dict[str, bytes] = {}  # the fingerprints of the pages being rendered, where known before
         self.describe: PageNotes | None = None
         self.new_process = True
+        self.last_history: tuple[tuple, History] | None = None  # the last history read, by what it was read for
 
     def start(self, options_and_date: str, trust_output: bool = True) -> QuickResult | None:
         """Before a build: look at the templates; in a new process, at the record of the last build, and
@@ -94,20 +98,43 @@ class Incremental:
             self.fingerprints = Fingerprints(salt)
             self.written = None  # its pages' fingerprints were made with the old salt
 
-    def site(self, documents: Documents, settings: Settings, build_date: datetime.date, drafts: bool, problems: Problems) -> Site:
+    def history(self, content: Path, head: str | None, settings: Settings) -> History | None:
+        """The history at `head` (None: not in git): the last one read when nothing it depends on changed, else
+        read with what was derived before, by blob pair, from the cache file (so only new commits are compared)."""
+        if head is None:
+            return None
+        read_for = (head, read_with(settings))
+        if self.last_history is not None and self.last_history[0] == read_for:
+            return self.last_history[1]
+
+        def key(pair: Pair) -> bytes:
+            return self.store.key("history", *pair, *read_for[1])
+
+        def known(pairs: list[Pair]) -> dict[Pair, FileChange]:
+            found = self.store.get_many([key(pair) for pair in pairs], FileChange)
+            return {pair: found[key(pair)] for pair in pairs if key(pair) in found}
+
+        history, derived = read_history(content, head, settings, known)
+        self.store.put_many({key(pair): data for pair, change in derived.items() if (data := storable(change)) is not None})
+        self.last_history = (read_for, history)
+        return history
+
+    def site(self, documents: Documents, settings: Settings, build_date: datetime.date, drafts: bool, problems: Problems,
+             history: History | None = None) -> Site:
         """The last site with new texts where that is all that changed (patch.py), else the site built anew."""
         site = None
-        if self.last is not None and not problems.errors:
+        if self.last is not None and not problems.errors and history is self.last.history:
             site = with_new_texts(self.last, documents, settings, build_date, drafts, self.memo, problems)
         if site is None:
             first = len(problems.items)
             site = build_site(documents, settings, problems, build_date, drafts, self.memo.convert)
+            site = with_history(site, history, frozenset() if drafts else frozenset(b.slug for b in documents.briefs if b.draft))
             model_problems = tuple(problems.items[first:])
         else:
             model_problems = self.last.problems
         self.memo.save()  # what was parsed and converted holds even when the site has errors
         if not problems.errors:
-            self.last = LastBuild(documents, site, drafts, model_problems, self.memo.names, self.memo.autolink)
+            self.last = LastBuild(documents, site, drafts, model_problems, self.memo.names, self.memo.autolink, history)
         return site
 
     def pages(self, site: Site, problems: Problems) -> tuple[PageView, ...]:

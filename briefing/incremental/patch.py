@@ -17,6 +17,7 @@ from itertools import compress
 from operator import is_not
 
 from ..documents import Documents
+from ..history import History
 from ..markup import Names, RenderedBody
 from ..model import (
     CompanyText,
@@ -44,6 +45,7 @@ class LastBuild:
     problems: tuple[Problem, ...]
     names: Names
     autolink: bool
+    history: History | None  # what the site's changes were made from
 
 
 def with_new_texts(last: LastBuild, documents: Documents, settings: Settings, build_date: datetime.date, drafts: bool, memo: Memo,

@@ -20,7 +20,14 @@ from pathlib import Path
 from ..files import UnclosedFrontMatter, read_bytes, read_text, split_front_matter
 from ..guarded import guarded_iter
 from ..markup import Names, converting
-from ..model import Company, CompanyText, Referrer, anchors_and_citations, links_of
+from ..model import (
+    ChangeEntry,
+    Company,
+    CompanyText,
+    Referrer,
+    anchors_and_citations,
+    links_of,
+)
 from ..problems import Problems
 from ..render import Renderer
 from ..views import Chrome, PageView, views_showing_texts
@@ -56,6 +63,7 @@ class StoredPage:
     referenced_by: tuple[Referrer, ...]
     links: tuple[tuple[tuple[str, str], ...], tuple[str, ...]]
     anchors: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+    history: tuple[ChangeEntry, ...]
 
     def page(self, text: CompanyText | None) -> PageView:
         return PageView(self.url, self.kind, self.title, self.template, self.chrome, self.company, text, self.absolute_links)
@@ -73,7 +81,7 @@ def stored_page(page: PageView) -> bytes | None:
     """A company page as plain data (plain.py) for the store; None if it cannot be stored."""
     text = page.text
     return storable(StoredPage(page.url, page.kind, page.title, page.template, page.site, page.item, page.absolute_links,
-                             text.referenced_by, links_of(text.body), anchors_and_citations(text.body)))
+                             text.referenced_by, links_of(text.body), anchors_and_citations(text.body), text.history))
 
 
 def intact(output: Path, record: BuildRecord) -> bool:
@@ -148,7 +156,7 @@ def edited_page(content: Path, path: str, entry: bytes, record: BuildRecord, row
         return None  # it took too long to convert: the full build reports it
     if links_of(body) != stored.links or anchors_and_citations(body) != stored.anchors:
         return None
-    return stored.page(CompanyText(body, stored.referenced_by))
+    return stored.page(CompanyText(body, stored.referenced_by, stored.history))
 
 
 def render_pages(pages: list[PageView], output: Path, renderer: Renderer, fingerprints: Fingerprints, record: BuildRecord,
