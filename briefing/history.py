@@ -50,8 +50,7 @@ class Change:
 class FileChange:
     """What one commit changed in one file."""
 
-    title: str  # the brief's title after the commit (before it, when removed); '' when unknown
-    draft: bool  # the brief was a draft after the commit
+    title: str  # the brief's title after the commit (before it, when removed); '' when not read (a brief added)
     changes: tuple[Change, ...]
 
 
@@ -179,7 +178,7 @@ def read_history(content: Path, head: str, settings: Settings, known: Callable[[
     missing = sorted(set(pairs.values()) - set(derived))
     new: dict[Pair, FileChange] = {}
     if missing:
-        blobs = read_blobs(content, {blob for _, before, after in missing for blob in (before, after)})
+        blobs = read_blobs(content, {blob for kind, before, after in missing if before != NO_BLOB or kind == "sources" for blob in (before, after)})
         compare = Comparison(content, settings, blobs)
         new = dict(zip(missing, parallel_map(compare.file_change, missing)))
         derived = {**derived, **new}
@@ -196,37 +195,35 @@ class Comparison:
     def __init__(self, content: Path, settings: Settings, blobs: dict[str, bytes]):
         self.content, self.settings, self.blobs = content, settings, blobs
         self.schema = brief_schema(settings.taxonomies)
+        self.parsed: dict[str, Brief | None] = {}  # a blob is often the version after one commit and before the next
 
     def brief(self, blob: str) -> Brief | None:
-        data = self.blobs.get(blob)
-        if data is None:
-            return None
-        problems = Problems()
-        brief = read_brief(self.content / "companies" / "history.md", self.content, self.schema, self.settings, problems, data)
-        return None if problems.errors else brief
+        if blob not in self.parsed:
+            data, problems = self.blobs.get(blob), Problems()
+            brief = data and read_brief(self.content / "companies" / "history.md", self.content, self.schema, self.settings, problems, data)
+            self.parsed[blob] = None if problems.errors else brief or None
+        return self.parsed[blob]
 
     def file_change(self, pair: Pair) -> FileChange:
         kind, before, after = pair
         if kind == "sources":
-            return FileChange("", False, self.source_changes(before, after))
+            return FileChange("", self.source_changes(before, after))
         if before == NO_BLOB:
-            brief = self.brief(after)
-            return FileChange(brief.title if brief else "", bool(brief and brief.draft), (Change("added"),))
+            return FileChange("", (Change("added"),))  # one line, whatever it holds: nothing to read
         if after == NO_BLOB:
             brief = self.brief(before)
-            return FileChange(brief.title if brief else "", False, (Change("removed"),))
-        if self.same_front_matter(before, after):
-            old = new = None
-        else:
+            return FileChange(brief.title if brief else "", (Change("removed"),))
+        old = new = None
+        if not self.same_front_matter(before, after):
             old, new = self.brief(before), self.brief(after)
             if old is None or new is None:
-                return FileChange(new.title if new else "", bool(new and new.draft), (Change("text"),))
+                return FileChange(new.title if new else "", (Change("text"),))
         changes = brief_changes(old, new, self.settings.taxonomies) if old is not None else ()
         if self.body(before) != self.body(after):
             changes += (Change("text"),)
         elif not changes:
             changes = (Change("details"),)
-        return FileChange(new.title if new else "", bool(new and new.draft), changes)
+        return FileChange(new.title if new else "", changes)
 
     def split(self, blob: str):
         try:
@@ -244,19 +241,25 @@ class Comparison:
 
     def source_changes(self, before: str, after: str) -> tuple[Change, ...]:
         old, new = (self.sources(blob) for blob in (before, after))
+        if old is None or new is None:
+            return ()  # a version that does not parse (or is too large to read) says nothing of its sources
         return tuple(
             [Change("source-added", new[key][0]) for key in new if key not in old]
             + [Change("source-revised", new[key][0]) for key in new if key in old and old[key] != new[key]]
             + [Change("source-removed", old[key][0]) for key in old if key not in new]
         )
 
-    def sources(self, blob: str) -> dict[str, tuple]:
-        """id -> (title, publisher, date, url) of each source in a version of sources.yml (none where it does not parse)."""
-        data = self.blobs.get(blob)
-        if data is None:
+    def sources(self, blob: str) -> dict[str, tuple] | None:
+        """id -> (title, publisher, date, url) of each source in a version of sources.yml (none in a file that is
+        not there yet, or no more); None where it does not parse or could not be read."""
+        if blob == NO_BLOB:
             return {}
-        sources, _, failed = read_sources(self.content, Problems(), data)
-        return {} if failed else {source.id: (source.title, source.publisher, str(source.date), source.url) for source in sources}
+        data = self.blobs.get(blob)
+        problems = Problems()
+        sources, _, failed = read_sources(self.content, problems, data) if data is not None else ((), frozenset(), True)
+        if failed or problems.errors:
+            return None
+        return {source.id: (source.title, source.publisher, str(source.date), source.url) for source in sources}
 
 
 def brief_changes(old: Brief, new: Brief, taxonomies: tuple[str, ...]) -> tuple[Change, ...]:

@@ -82,7 +82,7 @@ def make_repository(root: Path) -> Path:
                                     "summary: About Alpha.", "summary: Alpha, now building cars."),
                             "positioning: [Mass market]", "positioning: [Mass market, Tech-forward]"),
                     "strengths: [Retail reach]", "strengths: [Retail reach, Software]\nweaknesses: [No factory]")
-    alpha = replace(alpha, "events:\n", "events:\n  - {date: 2021-02-09, title: Alpha shows a prototype, confidence: rumor}\n")
+    alpha = replace(alpha, "events:\n", "events:\n  - {date: 2021-02-09, title: 'Alpha shows a <script>prototype</script>', confidence: rumor}\n")
     commit(root, "2021-02-10T10:30:00+00:00", {"companies/alpha.md": alpha})
     commit(root, "2021-02-20T08:00:00+00:00", {
         "companies/beta.md": BETA + "\nMore about Beta.\n",
@@ -156,7 +156,7 @@ def test_changes_page_says_each_change_in_words_newest_first_grouped_by_month(bu
         "2021-02-10 Alpha: positioning term added: Tech-forward",
         "2021-02-10 Alpha: manufacturing by Beta now confirmed (was reported)",
         "2021-02-10 Alpha: threat to Gamma raised from low to medium",
-        "2021-02-10 Alpha: new event: Alpha shows a prototype (2021-02-09)",
+        "2021-02-10 Alpha: new event: Alpha shows a <script>prototype</script> (2021-02-09)",  # markup as text
         "2021-02-10 Alpha: strength added: Software",
         "2021-02-10 Alpha: weakness added: No factory",
         "2021-01-05 Alpha: brief added",  # the first commit of a brief is one line
@@ -171,6 +171,8 @@ def test_changes_page_says_each_change_in_words_newest_first_grouped_by_month(bu
     assert removed.xpath("./a") == []  # the brief is gone: its name, no link
     assert "Epsilon" not in (output / "changes" / "index.html").read_text()  # a draft stays off without --drafts
     assert "threat to Gamma raised from medium to high" not in (output / "changes" / "index.html").read_text()  # uncommitted
+    for written in ("changes/index.html", "changes.xml", "companies/alpha/index.html", "index.html"):
+        assert "<script>prototype" not in (output / written).read_text(), written
 
 
 def test_company_page_history_shows_its_own_changes_and_relations_written_by_others(built):
@@ -294,3 +296,21 @@ def test_the_sample_briefing_has_a_history_in_a_clone_of_this_repository(tmp_pat
         lines = change_lines(history, with_names=False)
         assert lines[-1].endswith(" brief added") and sum(line.endswith("brief added") for line in lines) == 1
         assert not any("details revised" in line for line in lines), lines
+
+
+def test_a_text_edit_in_a_new_process_keeps_the_history_and_matches_a_fresh_build(tmp_path, built):
+    root, _, _ = built
+    clone = tmp_path / "repo"
+    shutil.copytree(root, clone, symlinks=True)
+    content = clone / "site" / "content"
+    first = run_build("--templates", str(REPO / "templates"), "--content", str(content), "--output", str(tmp_path / "out"), cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    beta = content / "companies" / "beta.md"
+    beta.write_text(beta.read_text("utf-8") + "\nAn uncommitted sentence.\n", "utf-8")
+    quick = run_build("--templates", str(REPO / "templates"), "--content", str(content), "--output", str(tmp_path / "out"), cwd=tmp_path)
+    assert quick.returncode == 0 and "(1 rendered" in quick.stdout, quick.stdout  # the quick path: the one page alone
+    fresh = run_build("--templates", str(REPO / "templates"), "--content", str(content), "--output", str(tmp_path / "fresh"), cwd=tmp_path / "repo")
+    assert fresh.returncode == 0, fresh.stderr
+    page = (tmp_path / "out" / "companies" / "beta" / "index.html").read_bytes()
+    assert b"An uncommitted sentence." in page and b"manufacturing for Alpha now confirmed" in page
+    assert page == (tmp_path / "fresh" / "companies" / "beta" / "index.html").read_bytes()
