@@ -18,7 +18,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-PAGES = {"home": "", "map": "map/", "matrix": "matrix/", "landscape": "landscape/", "company": "companies/xiaomi/", "companies": "companies/"}
+PAGES = {"home": "", "map": "map/", "matrix": "matrix/", "landscape": "landscape/", "company": "companies/xiaomi/", "companies": "companies/",
+         "changes": "changes/", "review": "review/", "history": "companies/li-auto/#history"}  # with '#': only that part of the page
 WIDTHS = {"desktop": 1280, "phone": 390}
 
 
@@ -56,7 +57,12 @@ def photograph(base: str, options: argparse.Namespace) -> None:
                     for name in options.pages:
                         page.goto(base + PAGES[name])
                         suffix = "" if scheme == "light" else "-dark"
-                        page.screenshot(path=str(options.out / f"{name}-{width_name}{suffix}.png"), full_page=True)
+                        path = str(options.out / f"{name}-{width_name}{suffix}.png")
+                        _, hash_, part = PAGES[name].partition("#")
+                        if hash_:
+                            page.locator(f"#{part}").screenshot(path=path)
+                        else:
+                            page.screenshot(path=path, full_page=True)
                     page.close()
             if options.pdf:
                 page = browser.new_page()
