@@ -1,6 +1,6 @@
 """Build the same generated corpus with Briefing, Hugo, Pelican and MkDocs, alternating the tools.
 
-    python bench/benchmark.py [--sizes 1000 10000] [--repeat 1] [--seed 1] [--tools briefing hugo pelican mkdocs] [--ref REF]
+    python bench/benchmark.py [--sizes 1000 10000] [--repeat 1] [--seed 1] [--tools briefing hugo pelican mkdocs] [--ref REF] [--history]
 
 For each size N it generates N briefs (seeded) into bench/out/bench-N/, exports the
 same site for the other tools (bench/corpora.py), then measures, tools taking turns:
@@ -15,6 +15,8 @@ a tool that is not installed is left out. Briefing runs from the working tree, o
 `--ref REF` from a snapshot of that commit's build.py, briefing/ and templates/
 (bench/out/engine/), so edits made while the benchmark runs do not change it. On a shared
 machine, `--quiet SECONDS` waits before each build, up to that long, for an idle CPU.
+`--history` also measures what reading the history from git costs (bench/history.py: a
+2,000-brief repository with 20 commits of 50 briefs) and adds it to the report.
 """
 
 from __future__ import annotations
@@ -624,7 +626,7 @@ def relative(command: list[str]) -> str:
 
 
 def write_results(path: Path, args, results: dict, sizes: list[int], tools: list[str], sample: Size,
-                  load: tuple, elapsed: float, commit: str | None) -> None:
+                  load: tuple, elapsed: float, commit: str | None, more: list[str]) -> None:
     info = machine()
     found = versions(tools, commit)
     invocation = "python bench/benchmark.py --sizes " + " ".join(map(str, sizes)) + f" --repeat {args.repeat}"
@@ -636,6 +638,8 @@ def write_results(path: Path, args, results: dict, sizes: list[int], tools: list
         invocation += f" --ref {args.ref}"
     if args.quiet:
         invocation += f" --quiet {args.quiet:g}"
+    if args.history:
+        invocation += " --history"
     commands = [f"    {relative(sample.command(tool)[0])}" + ("    # cwd: bench/out/bench-N/work" if tool == "briefing" else "") for tool in tools]
     lines = [
         "# Build benchmark: Briefing, Hugo, Pelican, MkDocs",
@@ -748,6 +752,7 @@ def write_results(path: Path, args, results: dict, sizes: list[int], tools: list
         "before each build, up to that long); taking turns spreads it over the tools, and CPU time is less affected "
         "than wall time. A tool that uses both cores (Hugo) loses more to a busy machine than one that uses one.",
         "",
+        *more,
     ]
     path.write_text("\n".join(lines), "utf-8")
 
@@ -762,6 +767,7 @@ def main() -> None:
                         help="before each build, wait up to SECONDS for other processes to leave the CPU idle")
     parser.add_argument("--ref", help="build Briefing from this commit (a snapshot in bench/out/engine/) instead of the working tree")
     parser.add_argument("--results", type=Path, default=BENCH / "RESULTS.md", help="where to write the report")
+    parser.add_argument("--history", action="store_true", help="also measure reading the history from git (bench/history.py)")
     args = parser.parse_args()
     tools = [tool for tool in TOOLS if tool in args.tools and installed(tool)]
     for tool in args.tools:
@@ -785,6 +791,11 @@ def main() -> None:
         for repeat in range(args.repeat):
             measure(size, repeat, results)
         last = size
+    more = []
+    if args.history:
+        import history
+
+        more = history.report(history.measure(rounds=max(3, args.repeat), seed=args.seed, engine=engine))
     load_after = os.getloadavg()[0]
     elapsed = time.perf_counter() - started
     (OUT / "results.json").write_text(json.dumps(results, indent=1), "utf-8")
@@ -794,7 +805,8 @@ def main() -> None:
     print("\n".join(ratio_lines(results, sizes, tools)))
     print()
     print("\n".join(verdicts(results, sizes)))
-    write_results(args.results, args, results, sizes, tools, last, (load_before, load_after), elapsed, commit)
+    print("\n".join(more))
+    write_results(args.results, args, results, sizes, tools, last, (load_before, load_after), elapsed, commit, more)
     print(f"\nwrote {args.results.relative_to(REPO) if args.results.is_relative_to(REPO) else args.results}")
 
 
