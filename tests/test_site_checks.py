@@ -429,6 +429,8 @@ def test_pages_workflow_builds_with_the_reported_base_url_and_deploys():
     uses = [step.get("uses", "").split("@")[0] for step in build]
     order = ["actions/checkout", "actions/setup-python", "actions/configure-pages", "actions/upload-pages-artifact"]
     assert [u for u in uses if u in order] == order
+    checkout = next(step for step in build if step.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["fetch-depth"] == 0  # the whole history: /changes/ is read from it
     configure = next(step for step in build if step.get("uses", "").startswith("actions/configure-pages@"))
     assert configure["id"] == "pages"
     install = next(step for step in build if "pip install" in step.get("run", ""))
