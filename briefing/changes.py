@@ -45,8 +45,8 @@ SIMPLE_LINES = {
 def with_history(site: Site, history: History | None, hidden: frozenset[str]) -> Site:
     """`site` with its changes and each company's history; `hidden`: the drafts this build leaves out, whose
     changes (and the lines that name them) are not shown."""
-    if history is None:
-        return site
+    if history is None or not history.revisions:
+        return site  # not in git, or no brief committed yet (a content folder git ignores, say): no history pages
     refs = {company.slug: company.ref for company in site.companies}
     drafts = {company.slug for company in site.companies if company.brief.draft}
     last_titles: dict[str, str] = {}

@@ -243,6 +243,12 @@ def test_outside_git_or_without_git_there_is_no_history_and_no_error(tmp_path, b
     assert not (plain / "out" / "changes").exists() and not (plain / "out" / "changes.xml").exists()
     assert 'href="changes/"' not in (plain / "out" / "index.html").read_text()
     assert (plain / "out" / "review" / "index.html").exists()
+    git(plain, "init", "-q")
+    (plain / "notes.txt").write_text("not the briefs")
+    git(plain, "add", "notes.txt")
+    commit(plain, "2021-01-05T09:00:00+00:00", message="no brief committed")
+    result = run_build("--templates", str(REPO / "templates"), "--content", str(plain / "content"), "--output", str(plain / "tracked"), cwd=plain)
+    assert result.returncode == 0 and not (plain / "tracked" / "changes").exists()  # in a work tree, but no brief committed
     environment = {**os.environ, "PATH": str(tmp_path / "no-such-folder")}  # no git to run
     result = run_build("--templates", str(REPO / "templates"), "--content", str(content), "--output", str(plain / "nogit"), cwd=plain, env=environment)
     assert result.returncode == 0 and "git" not in result.stderr, result.stderr
