@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .history import head_commit
+from .history import repository_tip
 from .incremental import Incremental
 from .loader import build_date, load_documents
 from .parallel import Progress, WorkerLost
@@ -94,14 +94,14 @@ class Builder:
             previous = read_manifest(options.output) | interrupted.files
         try:
             date = build_date()
-            head = head_commit(options.content, problems)  # a new commit changes the history pages
-            quick = self.cache.start(repr((options, date, head)), trust_output=not repairing)
+            tip = repository_tip(options.content)  # a new commit (or more of a shallow clone's history) changes the history
+            quick = self.cache.start(repr((options, date, tip)), trust_output=not repairing)
             if quick is not None:
                 record = quick.record
                 return BuildResult(True, (), record.warnings, record.pages, quick.rendered, quick.reused, quick.report,
                                    time.perf_counter() - started, record.base_path, repaired)
             settings, documents = load_documents(options.content, problems, options.base_url, self.cache.memo.read, self.cache.memo.list_files)
-            history = self.cache.history(options.content, head, settings)
+            history = self.cache.history(tip, settings)
             site = self.cache.site(documents, settings, date, options.drafts, problems, history)
             problems.raise_errors()
             pages = self.cache.pages(site, problems)

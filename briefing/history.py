@@ -10,11 +10,14 @@ them with today's titles. A caller may hand `read_history` what it derived
 before (`known`), by blob pair, so that a rebuild reads only new commits.
 
 Committed history only. Not in git, or no git: no history, and no error. Git
-present but refusing (an ownership check): one warning with its message.
+present but refusing (an ownership check), or failing: one warning with its
+message. A shallow clone has the history since its cut: the commits it was
+cut at are left out, since their parents, and so what they changed, are missing.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 from dataclasses import dataclass
@@ -31,6 +34,14 @@ from .slugs import is_brief_slug
 NO_BLOB = "0" * 40
 SOURCES_FILE = "sources.yml"
 REGULAR_FILE_MODES = frozenset({"100644", "100755"})
+LATEST_TIME = 253402300799  # 9999-12-31 23:59:59 UTC: a later author date (git allows one) is taken as this
+GIT_SECONDS = 300  # a git command that takes longer is given up: no history, one warning
+# What `git rev-parse --local-env-vars` lists: set by a git hook that runs a build, they would point git elsewhere.
+LOCAL_GIT_VARIABLES = frozenset({
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_CONFIG", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT", "GIT_OBJECT_DIRECTORY", "GIT_DIR",
+    "GIT_WORK_TREE", "GIT_IMPLICIT_WORK_TREE", "GIT_GRAFT_FILE", "GIT_INDEX_FILE", "GIT_NO_REPLACE_OBJECTS", "GIT_REPLACE_REF_BASE",
+    "GIT_PREFIX", "GIT_INTERNAL_SUPER_PREFIX", "GIT_SHALLOW_FILE", "GIT_COMMON_DIR",
+})
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +62,7 @@ class FileChange:
     """What one commit changed in one file."""
 
     title: str  # the brief's title after the commit (before it, when removed); '' when not read (a brief added)
+    draft: bool  # the brief was a draft after the commit (before it, when removed)
     changes: tuple[Change, ...]
 
 
@@ -66,9 +78,17 @@ class Revision:
 
 @dataclass(frozen=True, slots=True)
 class History:
-    head: str  # the commit it was read at
-    revisions: tuple[Revision, ...]  # newest first
+    revisions: tuple[Revision, ...]  # newest first, by author date (commits with the same date in first-parent order)
     derived: int  # blob pairs compared for this read (the others were known)
+    refused: str = ""  # why git would not give the history: no history, and one warning
+
+
+@dataclass(frozen=True, slots=True)
+class Tip:
+    """What the content folder's history is read at."""
+
+    head: str  # the commit
+    shallow: tuple[str, ...]  # the commits a shallow clone was cut at (their parents are missing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +97,7 @@ class Touch:
 
     commit: str
     time: int
-    path: str  # relative to the content folder
+    slug: str  # the brief's; '' for sources.yml
     before: str  # blob ids; NO_BLOB where the file did not exist (or was not a regular file)
     after: str
 
@@ -85,40 +105,56 @@ class Touch:
 Pair = tuple[str, str, str]  # (kind of file: 'brief' | 'sources', blob before, blob after)
 
 
-class GitRefused(Exception):
-    """Git is there, and the content folder is in a work tree, but git will not read it."""
+class GitFailed(Exception):
+    """Git is there, but would not answer: its message."""
 
 
 def git(content: Path, *arguments: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
-    return subprocess.run(["git", "-C", os.fspath(content), *arguments], input=stdin, capture_output=True, env=environment, check=False)
-
-
-def head_commit(content: Path, problems: Problems) -> str | None:
-    """The commit the content folder's repository is at; None when it is not in a work tree with commits
-    (silently) or git refuses to read it (with one warning)."""
+    """Git, run in the content folder without a shell, a terminal or the variables a hook may have set."""
+    environment = {name: value for name, value in os.environ.items() if name not in LOCAL_GIT_VARIABLES}
+    environment.update(GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0", GIT_NO_LAZY_FETCH="1", LC_ALL="C")
     try:
-        result = git(content, "rev-parse", "--is-inside-work-tree", "HEAD")
+        return subprocess.run(["git", "-C", os.fspath(content), *arguments], input=stdin, capture_output=True, env=environment,
+                              check=False, timeout=GIT_SECONDS)
+    except subprocess.TimeoutExpired:
+        raise GitFailed(f"git {arguments[0]} took longer than {GIT_SECONDS} s") from None
+
+
+def failure(result: subprocess.CompletedProcess) -> str:
+    message = result.stderr.decode("utf-8", "replace").strip()
+    first = message.splitlines()[0] if message else f"git exited with status {result.returncode}"
+    return first.removeprefix("fatal: ")
+
+
+def repository_tip(content: Path) -> Tip | str | None:
+    """Where the content folder's repository is; None when it is not in a work tree with commits, or there is no
+    git; git's message when it refuses to read the repository (an ownership check, say)."""
+    try:
+        result = git(content, "rev-parse", "--is-inside-work-tree", "--git-path", "shallow", "HEAD")
     except OSError:
         return None  # no git
-    lines = result.stdout.decode("utf-8", "replace").split()
-    if result.returncode == 0 and len(lines) == 2 and lines[0] == "true":
-        return lines[1]
-    message = result.stderr.decode("utf-8", "replace").strip()
-    if result.returncode != 0 and "not a git repository" not in message and not lines:
-        first = message.splitlines()[0] if message else f"git exited with status {result.returncode}"
-        problems.warn(content, 0, f"no history: git will not read this folder's repository ({first.removeprefix('fatal: ')})")
+    except GitFailed as exc:
+        return str(exc)
+    lines = result.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if result.returncode == 0 and len(lines) == 3 and lines[0] == "true":
+        try:
+            shallow = (content / lines[1]).read_text("ascii").split()
+        except (OSError, UnicodeDecodeError):
+            shallow = []  # not a shallow clone
+        return Tip(lines[2], tuple(sorted(shallow)))
+    if result.returncode != 0 and not lines and b"not a git repository" not in result.stderr:
+        return failure(result)
     return None  # outside a work tree, inside .git, or a repository without commits
 
 
-def touched_files(content: Path, head: str) -> list[Touch]:
-    """Every brief and sources.yml change of the first-parent history up to `head`, newest first."""
+def touched_files(content: Path, tip: Tip) -> list[Touch]:
+    """Every brief and sources.yml change of the first-parent history up to the tip, newest first."""
     result = git(
-        content, "log", "--first-parent", "--diff-merges=first-parent", "--no-renames", "--raw", "-z", "--no-abbrev",
-        "--relative", "--no-show-signature", "--format=%x01%H %at", head, "--", "companies", SOURCES_FILE,
+        content, "-c", "log.showRoot=true", "-c", "log.showSignature=false", "log", "--first-parent", "--diff-merges=first-parent",
+        "--no-renames", "--raw", "-z", "--no-abbrev", "--relative", "--format=%x01%H %at", tip.head, "--", "companies", SOURCES_FILE,
     )
     if result.returncode != 0:
-        return []
+        raise GitFailed(failure(result))
     touches: list[Touch] = []
     commit, time = "", 0
     tokens = iter(result.stdout.split(b"\0"))
@@ -126,20 +162,24 @@ def touched_files(content: Path, head: str) -> list[Touch]:
         token = token.lstrip(b"\n")
         if token.startswith(b"\x01"):
             commit, _, stamp = token[1:].decode("ascii", "replace").partition(" ")
-            time = int(stamp) if stamp.isdigit() else 0
+            time = min(int(stamp), LATEST_TIME) if stamp.isdigit() else 0
         elif token.startswith(b":"):
             path = next(tokens, b"").decode("utf-8", "surrogateescape")
             old_mode, new_mode, before, after, _status = token[1:].decode("ascii", "replace").split(" ")
-            if is_history_file(path):
-                touches.append(Touch(commit, time, path,
+            slug = history_slug(path)
+            if slug is not None and commit not in tip.shallow:  # a cut commit's changes are all "added": unknown
+                touches.append(Touch(commit, time, slug,
                                      before if old_mode in REGULAR_FILE_MODES else NO_BLOB,
                                      after if new_mode in REGULAR_FILE_MODES else NO_BLOB))
     return [touch for touch in touches if touch.before != touch.after]
 
 
-def is_history_file(path: str) -> bool:
+def history_slug(path: str) -> str | None:
+    """The slug of a brief's path relative to the content folder, '' for sources.yml, None for any other file."""
+    if path == SOURCES_FILE:
+        return ""
     folder, _, name = path.rpartition("/")
-    return path == SOURCES_FILE or (folder == "companies" and name.endswith(".md") and is_brief_slug(name[:-3]))
+    return name[:-3] if folder == "companies" and name.endswith(".md") and is_brief_slug(name[:-3]) else None
 
 
 def read_blobs(content: Path, blobs: set[str]) -> dict[str, bytes]:
@@ -148,6 +188,8 @@ def read_blobs(content: Path, blobs: set[str]) -> dict[str, bytes]:
     if not wanted:
         return {}
     listing = git(content, "cat-file", "--batch-check", stdin="".join(f"{blob}\n" for blob in wanted).encode())
+    if listing.returncode != 0:
+        raise GitFailed(failure(listing))
     small = []
     for line in listing.stdout.decode("ascii", "replace").splitlines():
         parts = line.split(" ")
@@ -170,23 +212,24 @@ def read_blobs(content: Path, blobs: set[str]) -> dict[str, bytes]:
     return blobs_read
 
 
-def read_history(content: Path, head: str, settings: Settings, known: Callable[[list[Pair]], dict[Pair, FileChange]]) -> tuple[History, dict[Pair, FileChange]]:
-    """The history up to `head`, and what was derived anew for it (by blob pair); `known` gives what was derived before."""
-    touches = touched_files(content, head)
-    pairs = {touch: (("sources" if touch.path == SOURCES_FILE else "brief"), touch.before, touch.after) for touch in touches}
-    derived = known(sorted(set(pairs.values())))
-    missing = sorted(set(pairs.values()) - set(derived))
+def read_history(content: Path, tip: Tip, settings: Settings, known: Callable[[list[Pair]], dict[Pair, FileChange]]) -> tuple[History, dict[Pair, FileChange]]:
+    """The history at `tip`, and what was derived anew for it (by blob pair); `known` gives what was derived before."""
+    try:
+        touches = touched_files(content, tip)
+        pairs = {touch: ("brief" if touch.slug else "sources", touch.before, touch.after) for touch in touches}
+        derived = known(sorted(set(pairs.values())))
+        missing = sorted(set(pairs.values()) - set(derived))
+        blobs = read_blobs(content, {blob for _, before, after in missing for blob in (before, after)}) if missing else {}
+    except GitFailed as exc:
+        return History((), 0, str(exc)), {}
     new: dict[Pair, FileChange] = {}
     if missing:
-        blobs = read_blobs(content, {blob for kind, before, after in missing if before != NO_BLOB or kind == "sources" for blob in (before, after)})
         compare = Comparison(content, settings, blobs)
         new = dict(zip(missing, parallel_map(compare.file_change, missing)))
         derived = {**derived, **new}
-    revisions = tuple(
-        Revision(touch.commit, touch.time, "" if touch.path == SOURCES_FILE else touch.path[len("companies/"):-3], derived[pair])
-        for touch, pair in pairs.items()
-    )
-    return History(head, revisions, len(new)), new
+    revisions = [Revision(touch.commit, touch.time, touch.slug, derived[pair]) for touch, pair in pairs.items()]
+    revisions.sort(key=lambda revision: -revision.time)  # stable: the same date keeps first-parent order
+    return History(tuple(revisions), len(new)), new
 
 
 class Comparison:
@@ -198,32 +241,40 @@ class Comparison:
         self.parsed: dict[str, Brief | None] = {}  # a blob is often the version after one commit and before the next
 
     def brief(self, blob: str) -> Brief | None:
+        """A version of a brief, parsed as the build parses one (any problem: None). Its path is made up: only the
+        fields are compared, never the slug."""
         if blob not in self.parsed:
-            data, problems = self.blobs.get(blob), Problems()
-            brief = data and read_brief(self.content / "companies" / "history.md", self.content, self.schema, self.settings, problems, data)
-            self.parsed[blob] = None if problems.errors else brief or None
+            data, problems, brief = self.blobs.get(blob), Problems(), None
+            if data is not None:
+                brief = read_brief(self.content / "companies" / "history.md", self.content, self.schema, self.settings, problems, data)
+            self.parsed[blob] = None if problems.errors else brief
         return self.parsed[blob]
+
+    def is_draft(self, blob: str) -> bool:
+        """Whether a version is a draft, parsed only when it may be (it names 'draft')."""
+        brief = self.brief(blob) if b"draft" in self.blobs.get(blob, b"") else None
+        return brief is not None and brief.draft
 
     def file_change(self, pair: Pair) -> FileChange:
         kind, before, after = pair
         if kind == "sources":
-            return FileChange("", self.source_changes(before, after))
+            return FileChange("", False, self.source_changes(before, after))
         if before == NO_BLOB:
-            return FileChange("", (Change("added"),))  # one line, whatever it holds: nothing to read
+            return FileChange("", self.is_draft(after), (Change("added"),))  # one line, whatever it holds
         if after == NO_BLOB:
             brief = self.brief(before)
-            return FileChange(brief.title if brief else "", (Change("removed"),))
+            return FileChange(brief.title if brief else "", bool(brief and brief.draft), (Change("removed"),))
         old = new = None
         if not self.same_front_matter(before, after):
             old, new = self.brief(before), self.brief(after)
             if old is None or new is None:
-                return FileChange(new.title if new else "", (Change("text"),))
+                return FileChange(new.title if new else "", bool(new and new.draft), (Change("text"),))
         changes = brief_changes(old, new, self.settings.taxonomies) if old is not None else ()
         if self.body(before) != self.body(after):
             changes += (Change("text"),)
         elif not changes:
             changes = (Change("details"),)
-        return FileChange(new.title if new else "", changes)
+        return FileChange(new.title if new else "", new.draft if new else self.is_draft(after), changes)
 
     def split(self, blob: str):
         try:
@@ -283,7 +334,8 @@ def brief_changes(old: Brief, new: Brief, taxonomies: tuple[str, ...]) -> tuple[
         kind = "placed" if old.landscape is None else "unplaced" if new.landscape is None else "moved"
         changes.append(Change(kind))
     if not changes and old.updated != new.updated:
-        changes.append(Change("reviewed", after=new.updated.isoformat()))
+        unchanged = dataclasses.replace(old, updated=new.updated, updated_line=new.updated_line, body=new.body, front_matter=new.front_matter)
+        changes.append(Change("reviewed" if unchanged == new else "details", after=new.updated.isoformat()))
     return tuple(changes)
 
 

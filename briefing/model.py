@@ -197,8 +197,9 @@ REVIEW_KINDS = {
     "unlinked": "Briefs nothing links to",
     "thin": "Briefs that cite one source or none",
     "unused-term": "Term descriptions no brief uses",
+    "history": "History from git",
 }
-WARNING_KINDS = frozenset({"stale", "uncited", "unlinked", "unused-term"})
+WARNING_KINDS = frozenset({"stale", "uncited", "unlinked", "unused-term", "history"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +212,7 @@ class ReviewItem:
     message: str
     name: str  # what it is about: a company's or a source's title, or a term description's name
     url: str  # its page, or '' when it has none
+    file: str  # the file relative to the content folder, as /review/ names it (the same wherever the build runs from)
 
     @property
     def warning(self) -> bool:
@@ -268,6 +270,7 @@ class Site:
     review: tuple[ReviewItem, ...]  # in the order of REVIEW_KINDS, each kind in its own order
     texts: dict[str, CompanyText] = field(hash=False)  # by slug
     changes: tuple[ChangeEntry, ...] | None = None  # newest first; None when the content is not in git (changes.py)
+    public_changes: tuple[ChangeEntry, ...] = ()  # the changes without drafts or lines that name one: the feed's
 
     def company(self, slug: str) -> Company:
         return next(c for c in self.companies if c.slug == slug)
@@ -649,12 +652,12 @@ def review_items(briefs, bodies, backlinks, claims, documents: Documents, terms,
     """What needs attention, in the order /review/ lists it: the warnings, and what only that page shows."""
     items: dict[str, list[tuple[tuple, ReviewItem]]] = {kind: [] for kind in REVIEW_KINDS}
 
-    def add(kind: str, order: tuple, path: Path, line: int, message: str, name: str, url: str) -> None:
-        items[kind].append((order, ReviewItem(kind, display_path(path), line, message, name, url)))
+    def add(kind: str, order: tuple, path: Path, line: int, message: str, name: str, url: str, file: str) -> None:
+        items[kind].append((order, ReviewItem(kind, display_path(path), line, message, name, url, file)))
 
     for slug, brief in sorted(briefs.items(), key=lambda item: sort_key(item[1].title)):
         title = (sort_key(brief.title),)
-        company = (brief.title, refs[slug].url)
+        company = (brief.title, refs[slug].url, f"companies/{slug}.md")
         if is_stale(brief, settings, build_date):
             age = (build_date - brief.updated).days
             add("stale", (brief.updated, *title), brief.path, brief.updated_line,
@@ -683,12 +686,12 @@ def review_items(briefs, bodies, backlinks, claims, documents: Documents, terms,
     for source in documents.sources:
         if source.id not in claims:
             add("uncited", (source.line,), source.path, source.line,
-                f"source '{source.id}' is not cited; cite it with [@{source.id}] or source: {source.id}, or remove it", source.title, urls.source(source.id))
+                f"source '{source.id}' is not cited; cite it with [@{source.id}] or source: {source.id}, or remove it", source.title, urls.source(source.id), source.path.name)
     for taxonomy, pages in documents.term_pages.items():
         for page in pages:
             if page.slug not in terms[taxonomy]:
                 hint = did_you_mean(page.slug, terms[taxonomy])
-                add("unused-term", (taxonomy, page.slug), page.path, 1, f"describes a {taxonomy} term '{page.slug}' that no brief uses{hint}", f"{taxonomy}/{page.slug}", "")
+                add("unused-term", (taxonomy, page.slug), page.path, 1, f"describes a {taxonomy} term '{page.slug}' that no brief uses{hint}", f"{taxonomy}/{page.slug}", "", f"{taxonomy}/{page.path.name}")
     return tuple(item for kind in REVIEW_KINDS for _, item in sorted(items[kind], key=lambda pair: pair[0]))
 
 

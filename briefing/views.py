@@ -153,8 +153,8 @@ VIEWS = (
     View("term", "term.html", lambda site: [(term.ref.url, term.ref.name, term) for t in site.taxonomies for term in t.terms]),
     View("timeline", "timeline.html", single(urls.TIMELINE, "Timeline"), whole_site=True),
     View("changes", "changes.html", lambda site: [(urls.CHANGES, "Changes", ChangeLog(site.changes))] if site.changes is not None else []),
-    View("changes.xml", "changes.xml", lambda site: [("changes.xml", "changes.xml", ChangeLog(tuple(e for e in site.changes if not e.draft)))]
-         if site.changes is not None else [], listed=False),
+    View("changes.xml", "changes.xml", lambda site: [("changes.xml", "changes.xml", ChangeLog(site.public_changes))] if site.changes is not None else [],
+         listed=False),
     View("review", "review.html", lambda site: [(urls.REVIEW, "Review", ReviewQueue(site.review))]),
     View("sources", "sources.html", single(urls.SOURCES, "Sources"), whole_site=True),
     View("feed.xml", "feed.xml", single("feed.xml", "feed.xml"), whole_site=True, listed=False),

@@ -125,13 +125,14 @@ def page(output: Path, url: str):
 def change_lines(tree, with_names: bool = True) -> list[str]:
     """Each change as 'date Name: line', in page order."""
     lines = []
-    for entry in tree.xpath("//li[contains(@class, 'change ') or @class='change']"):
+    for entry in tree.xpath("//li[@class='change']"):
         when = entry.xpath("./time")[0].text
-        name = "".join(entry.xpath("./div/p[@class='change-name']")[0].itertext()).strip() if with_names else ""
         for line in entry.xpath(".//ul[@class='change-lines']/li"):
-            text = "".join(line.itertext()).strip()
-            lines.append(f"{when} {text}" if with_names else f"{when} {text}")
-        assert not with_names or all(name in text for text in lines[-1:])
+            lines.append(f"{when} {''.join(line.itertext()).strip()}")  # with its name, where the page shows names
+        if with_names:
+            heading = entry.xpath("./div/p[@class='change-name']")[0]
+            name = (heading.xpath("./a/text()") or [heading.text or ""])[0].strip()
+            assert lines[-1].split(" ", 1)[1].startswith(f"{name}: ")
     return lines
 
 
@@ -269,6 +270,8 @@ def test_git_that_refuses_the_repository_is_one_warning(tmp_path):
     warnings = [line for line in result.stderr.splitlines() if "git" in line]
     assert len(warnings) == 1 and "no history" in warnings[0] and "dubious ownership" in warnings[0], result.stderr
     assert not (tmp_path / "out" / "changes").exists()
+    review = (tmp_path / "out" / "review" / "index.html").read_text()
+    assert "History from git" in review and "dubious ownership" in review  # every printed warning is on /review/
 
 
 def test_a_rebuild_after_one_new_commit_compares_only_that_commit(tmp_path, monkeypatch, built):
@@ -320,3 +323,74 @@ def test_a_text_edit_in_a_new_process_keeps_the_history_and_matches_a_fresh_buil
     page = (tmp_path / "out" / "companies" / "beta" / "index.html").read_bytes()
     assert b"An uncommitted sentence." in page and b"manufacturing for Alpha now confirmed" in page
     assert page == (tmp_path / "fresh" / "companies" / "beta" / "index.html").read_bytes()
+
+
+def entry_ids(tree) -> list[str]:
+    return tree.xpath("//li[@class='change']/@id")
+
+
+def test_drafts_dates_shallow_clones_and_hooks(tmp_path):
+    """Drafts (also removed ones) stay off, a brief named 'sources' keeps its own ids, changes are ordered by author
+    date, an absurd date builds, a user's log.showRoot=false and a hook's GIT_DIR change nothing, and a shallow
+    clone shows the history it has, all of it once it is fetched."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "log.showRoot", "false")
+    content = write_site(root / "site", {}, SITE)
+    git(root, "add", "site/content/site.yml")
+    alpha = brief("Alpha", "", "Alpha links [[sources]].\n")
+    commit(root, "2021-01-05T09:00:00+00:00", {
+        "companies/alpha.md": alpha, "companies/sources.md": brief("Sources Inc", "", "See [[alpha]].\n"), "sources.yml": SOURCES,
+        "companies/secret.md": brief("Secret", "draft: true", "Hush.\n"),
+    })
+    commit(root, "2021-02-01T09:00:00+00:00", {"companies/alpha.md": replace(alpha, "summary: About Alpha.", "summary: About Alpha.\nrelations: [{to: secret, type: investor}]")})
+    commit(root, "2021-05-01T09:00:00+00:00", {"companies/alpha.md": replace(alpha, "summary: About Alpha.", "summary: Alpha again."), "companies/secret.md": None})
+    commit(root, "2021-03-01T09:00:00+00:00", {"companies/sources.md": brief("Sources Inc", "", "See [[alpha]] again.\n")}, "rebased: an older date")
+    commit(root, "@99999999999999 +0000", {"companies/sources.md": brief("Sources Inc", "", "See [[alpha]], later.\n")}, "far future")
+    commit(root, "2021-06-01T09:00:00+00:00", {"companies/alpha.md": replace(alpha, "summary: About Alpha.", "summary: Alpha, third.")})
+
+    def build(*args: str, env: dict | None = None) -> Path:
+        output = tmp_path / f"out-{len(list(tmp_path.glob('out-*')))}"
+        result = run_build("--templates", str(REPO / "templates"), "--content", str(content), "--output", str(output), *args, cwd=root, env=env)
+        assert result.returncode == 0, result.stderr
+        return output
+
+    plain = build(env={**os.environ, "GIT_DIR": ".git", "GIT_INDEX_FILE": ".git/index"})  # as a post-commit hook runs it
+    tree = page(plain, "changes")
+    assert change_lines(tree) == [
+        "9999-12-31 Sources Inc: text revised",  # a date past what a date can hold, as the latest one
+        "2021-06-01 Alpha: summary revised",
+        "2021-05-01 Alpha: summary revised",  # its relation to the draft is not named
+        "2021-03-01 Sources Inc: text revised",  # by author date, though committed last but one
+        "2021-01-05 Alpha: brief added",
+        "2021-01-05 Sources Inc: brief added",
+        "2021-01-05 Sources: new source: Wire report",
+        "2021-01-05 Sources: new source: Analyst memo",
+    ]
+    ids = entry_ids(tree)
+    assert len(ids) == len(set(ids))  # the brief named 'sources' and sources.yml in one commit
+    feed = ElementTree.parse(plain / "changes.xml").getroot()
+    assert feed.find(f"{ATOM}updated").text == "9999-12-31T23:59:59Z"
+    assert "Secret" not in (plain / "changes.xml").read_text() + (plain / "companies" / "alpha" / "index.html").read_text()
+
+    with_drafts = build("--drafts")
+    shown = change_lines(page(with_drafts, "changes"))
+    assert {"2021-05-01 Secret: brief removed", "2021-02-01 Alpha: new relation: investment by Secret (reported)",
+            "2021-01-05 Secret: brief added"} <= set(shown)
+    drafted = page(with_drafts, "changes").xpath("//li[@class='change'][.//span[contains(@class, 'draft')]]//ul/li")
+    assert sorted(" ".join(li.text_content().split()) for li in drafted) == ["Secret: brief added", "Secret: brief removed"]
+    assert "Secret" not in (with_drafts / "changes.xml").read_text()  # never in the feed, even with --drafts
+
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "2", f"file://{root}", str(shallow))
+    output = tmp_path / "out-shallow"
+
+    def build_shallow() -> list[str]:  # into one output folder, from one working folder (its cache)
+        result = run_build("--templates", str(REPO / "templates"), "--content", str(shallow / "site" / "content"), "--output", str(output), cwd=shallow)
+        assert result.returncode == 0, result.stderr
+        return change_lines(page(output, "changes"))
+
+    assert build_shallow() == ["2021-06-01 Alpha: summary revised"]  # the cut commit, whose parent is missing, is left out
+    git(shallow, "fetch", "-q", "--unshallow")
+    assert build_shallow() == change_lines(tree)  # the same HEAD, more history: not the last build's record

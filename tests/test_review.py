@@ -38,7 +38,7 @@ def build(tmp_path, site_yml: str, *args: str):
 
 
 def review_page(output) -> dict[str, list[str]]:
-    """heading -> each item as 'name path:line message'."""
+    """heading -> each item as 'name file:line message' (the file relative to the content folder)."""
     tree = lxml_html.fromstring((output / "review" / "index.html").read_bytes())
     groups = {}
     for section in tree.xpath("//section[@class='review-group']"):
@@ -52,27 +52,27 @@ def test_review_lists_every_kind_at_its_line_and_the_warnings_are_the_printed_on
     assert result.returncode == 0, result.stderr
     assert review_page(output) == {
         "Stale briefs": [
-            "Alpha content/companies/alpha.md:4 stale: updated 2021-01-01 is 151 days old (limit 100); review the brief and set 'updated'"],
+            "Alpha companies/alpha.md:4 stale: updated 2021-01-01 is 151 days old (limit 100); review the brief and set 'updated'"],
         "Old rumors": [
-            "Alpha content/companies/alpha.md:6 relation to Beta is still a rumor 151 days after the brief was updated (2021-01-01); confirm it, or remove it",
-            "Alpha content/companies/alpha.md:10 event 'Alpha rumored deal' (2021-03) is a rumor 62 days old; confirm it, or remove it"],
+            "Alpha companies/alpha.md:6 relation to Beta is still a rumor 151 days after the brief was updated (2021-01-01); confirm it, or remove it",
+            "Alpha companies/alpha.md:10 event 'Alpha rumored deal' (2021-03) is a rumor 62 days old; confirm it, or remove it"],
         "Relations and events without a source": [
-            "Alpha content/companies/alpha.md:6 relation to Beta has no source; add 'source:'",
-            "Beta content/companies/beta.md:6 event 'Beta launch' has no source; add 'source:'"],
+            "Alpha companies/alpha.md:6 relation to Beta has no source; add 'source:'",
+            "Beta companies/beta.md:6 event 'Beta launch' has no source; add 'source:'"],
         "Sources nothing cites": [
-            "Unused <b>report</b> content/sources.yml:3 source 'unused' is not cited; cite it with [@unused] or source: unused, or remove it"],
+            "Unused <b>report</b> sources.yml:3 source 'unused' is not cited; cite it with [@unused] or source: unused, or remove it"],
         "Briefs nothing links to": [
-            "Gamma content/companies/gamma.md:1 nothing links to this brief; link it from another with [[gamma]] or add a relation"],
+            "Gamma companies/gamma.md:1 nothing links to this brief; link it from another with [[gamma]] or add a relation"],
         "Briefs that cite one source or none": [
-            "Beta content/companies/beta.md:1 cites no source; back its claims with more",
-            "Gamma content/companies/gamma.md:1 cites one source; back its claims with more"],
+            "Beta companies/beta.md:1 cites no source; back its claims with more",
+            "Gamma companies/gamma.md:1 cites one source; back its claims with more"],
         "Term descriptions no brief uses": [
-            "positioning/unused content/positioning/unused.md:1 describes a positioning term 'unused' that no brief uses"],
+            "positioning/unused positioning/unused.md:1 describes a positioning term 'unused' that no brief uses"],
     }
     tree = lxml_html.fromstring((output / "review" / "index.html").read_bytes())
     warned = {" ".join(s.xpath("./h2")[0].text.split()) for s in tree.xpath("//section[h2/span[contains(@class, 'warning')]]")}
     assert warned == {"Stale briefs", "Sources nothing cites", "Briefs nothing links to", "Term descriptions no brief uses"}
-    printed = sorted(line.replace(": warning: ", " ", 1) for line in result.stderr.splitlines() if ": warning: " in line)
+    printed = sorted(line.replace(": warning: ", " ", 1).removeprefix("content/") for line in result.stderr.splitlines() if ": warning: " in line)
     shown = sorted(
         f"{where} {message}"
         for section in tree.xpath("//section[h2/span[contains(@class, 'warning')]]")
@@ -89,7 +89,7 @@ def test_only_warnings_fail_strict_and_rumor_after_days_is_read(tmp_path):
     result, output = build(tmp_path, SITE.replace("stale_after_days: 100", "stale_after_days: 400") + "rumor_after_days: 100\n")
     assert result.returncode == 0, result.stderr
     groups = review_page(output)
-    assert [item.split(" ", 2)[1] for item in groups["Old rumors"]] == ["content/companies/alpha.md:6"]  # 151 days; the 62-day one is gone
+    assert [item.split(" ", 2)[1] for item in groups["Old rumors"]] == ["companies/alpha.md:6"]  # 151 days; the 62-day one is gone
     assert "Stale briefs" not in groups
     cleaner = {name: text for name, text in FILES.items() if name not in ("positioning/unused.md", "sources.yml")}
     cleaner["sources.yml"] = "wire: {title: Wire report}\nmemo: {title: Analyst memo}\n"

@@ -19,11 +19,11 @@ from pathlib import Path
 
 from ..changes import with_history
 from ..documents import Documents
-from ..history import FileChange, History, Pair, read_history, read_with
+from ..history import FileChange, History, Pair, Tip, read_history, read_with
 from ..markup import Names
 from ..model import Site, build_site
 from ..parallel import Progress
-from ..problems import Problem, Problems
+from ..problems import Problem, Problems, display_path
 from ..render import Renderer
 from ..settings import Settings
 from ..views import PageView, declare_pages
@@ -98,23 +98,24 @@ class Incremental:
             self.fingerprints = Fingerprints(salt)
             self.written = None  # its pages' fingerprints were made with the old salt
 
-    def history(self, content: Path, head: str | None, settings: Settings) -> History | None:
-        """The history at `head` (None: not in git): the last one read when nothing it depends on changed, else
-        read with what was derived before, by blob pair, from the cache file (so only new commits are compared)."""
-        if head is None:
-            return None
-        read_for = (head, read_with(settings))
+    def history(self, tip: Tip | str | None, settings: Settings) -> History | None:
+        """The history at `tip` (None: not in git; git's message: it refused): the last one read when nothing it
+        depends on changed, else read with what was derived before, by blob pair, from the cache file (so only new
+        commits are compared)."""
+        if tip is None or isinstance(tip, str):
+            return tip and History((), 0, tip)
+        read_for = (tip, read_with(settings))
         if self.last_history is not None and self.last_history[0] == read_for:
             return self.last_history[1]
 
         def key(pair: Pair) -> bytes:
-            return self.store.key("history", *pair, *read_for[1])
+            return self.store.key("history", *pair, *read_with(settings))
 
         def known(pairs: list[Pair]) -> dict[Pair, FileChange]:
             found = self.store.get_many([key(pair) for pair in pairs], FileChange)
             return {pair: found[key(pair)] for pair in pairs if key(pair) in found}
 
-        history, derived = read_history(content, head, settings, known)
+        history, derived = read_history(self.content, tip, settings, known)
         self.store.put_many({key(pair): data for pair, change in derived.items() if (data := storable(change)) is not None})
         self.last_history = (read_for, history)
         return history
@@ -128,7 +129,8 @@ class Incremental:
         if site is None:
             first = len(problems.items)
             site = build_site(documents, settings, problems, build_date, drafts, self.memo.convert)
-            site = with_history(site, history, frozenset() if drafts else frozenset(b.slug for b in documents.briefs if b.draft))
+            marked = frozenset(brief.slug for brief in documents.briefs if brief.draft)
+            site = with_history(site, history, marked, drafts, display_path(self.content), problems)
             model_problems = tuple(problems.items[first:])
         else:
             model_problems = self.last.problems
