@@ -200,10 +200,9 @@ def read_blobs(content: Path, blobs: set[str]) -> dict[str, bytes]:
     output = git(content, "cat-file", "--batch", stdin="".join(f"{blob}\n" for blob in small).encode()).stdout
     blobs_read: dict[str, bytes] = {}
     at = 0
-    while at < len(output):
-        end = output.index(b"\n", at)
+    while (end := output.find(b"\n", at)) != -1:
         parts = output[at:end].decode("ascii", "replace").split(" ")
-        if len(parts) != 3:  # '<id> missing'
+        if len(parts) != 3 or not parts[2].isdigit():  # '<id> missing'
             at = end + 1
             continue
         size = int(parts[2])

@@ -286,6 +286,10 @@ def test_a_rebuild_after_one_new_commit_compares_only_that_commit(tmp_path, monk
     history = first.cache.last_history[1]
     assert history.derived == 15  # 16 files touched by first-parent commits; Delta was added twice as the same blob
     assert first.build().ok and first.cache.last_history[1] is history  # the same commit: git is not asked again
+    store = first.cache.store
+    store.put_many({os.urandom(20): b"left over" for _ in range(3000)})  # enough to make the next build drop what is unused
+    (content / "companies" / "gamma.md").write_text((content / "companies" / "gamma.md").read_text() + "\nMore.\n")
+    assert first.build().ok and store.entry_count() < 1000  # dropped: the left-overs, not the history's pairs (below)
     commit(clone, "2021-05-02T12:00:00+00:00", {"companies/beta.md": BETA + "\nA later note.\n"})
     second = Builder(options)  # as a new process would, with the cache file
     assert second.build().ok

@@ -58,6 +58,7 @@ class Incremental:
         self.describe: PageNotes | None = None
         self.new_process = True
         self.last_history: tuple[tuple, History] | None = None  # the last history read, by what it was read for
+        self.history_keys: set[bytes] = set()  # the cache entries of its blob pairs
 
     def start(self, options_and_date: str, trust_output: bool = True) -> QuickResult | None:
         """Before a build: look at the templates; in a new process, at the record of the last build, and
@@ -103,7 +104,8 @@ class Incremental:
         depends on changed, else read with what was derived before, by blob pair, from the cache file (so only new
         commits are compared)."""
         if tip is None or isinstance(tip, str):
-            return tip and History((), 0, tip)
+            self.history_keys = set()
+            return None if tip is None else History((), 0, tip)
         read_for = (tip, read_with(settings))
         if self.last_history is not None and self.last_history[0] == read_for:
             return self.last_history[1]
@@ -112,8 +114,9 @@ class Incremental:
             return self.store.key("history", *pair, *read_with(settings))
 
         def known(pairs: list[Pair]) -> dict[Pair, FileChange]:
-            found = self.store.get_many([key(pair) for pair in pairs], FileChange)
-            return {pair: found[key(pair)] for pair in pairs if key(pair) in found}
+            keys = {key(pair): pair for pair in pairs}
+            self.history_keys = set(keys)  # in use: the memo keeps them when it drops what is not
+            return {keys[found]: change for found, change in self.store.get_many(list(keys), FileChange).items()}
 
         history, derived = read_history(self.content, tip, settings, known)
         self.store.put_many({key(pair): data for pair, change in derived.items() if (data := storable(change)) is not None})
@@ -134,7 +137,7 @@ class Incremental:
             model_problems = tuple(problems.items[first:])
         else:
             model_problems = self.last.problems
-        self.memo.save()  # what was parsed and converted holds even when the site has errors
+        self.memo.save(self.history_keys)  # what was parsed and converted holds even when the site has errors
         if not problems.errors:
             self.last = LastBuild(documents, site, drafts, model_problems, self.memo.names, self.memo.autolink, history)
         return site

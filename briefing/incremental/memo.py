@@ -195,14 +195,16 @@ class Memo:
             self.store.put_many(self.fresh)
         self.fresh = {}
 
-    def save(self) -> None:
-        """Store what is queued; once the store holds over twice what is in use, drop what is not."""
+    def save(self, also_used: set[bytes] = frozenset()) -> None:
+        """Store what is queued; once the store holds over twice what is in use (`also_used`: entries others keep
+        there, such as the history's), drop what is not."""
         if self.store is None:
             return
         self.flush()
-        live = sum(len(files) for files in self.files.values()) + len(self.bodies)
+        live = sum(len(files) for files in self.files.values()) + len(self.bodies) + len(also_used)
         if self.store.entry_count() > 2 * live + 1000:
-            used = {entry[4] for files in self.files.values() for entry in files.values()}
+            used = set(also_used)
+            used.update(entry[4] for files in self.files.values() for entry in files.values())
             used.update(disk_key for _, disk_key in self.bodies.values())
             used.add(self.store.key("names"))
             used.discard(None)
