@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from . import urls
 from .diagrams import local_map
+from .export import csv_text, json_text
 from .files import open_regular, unreadable, walk_files
 from .markup import SITE, RenderedBody
 from .parallel import (
@@ -73,11 +74,11 @@ class PageContext:
         return Markup(body.html.replace(f'href="{SITE}', f'href="{self.prefix}'))
 
     def absolute(self, target: str) -> str:
-        return self.settings.base_url + quote(target, safe="/#")
+        return urls.absolute(self.settings.base_url, target)
 
 
 def make_environment(templates: Path) -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates.resolve())),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
@@ -86,6 +87,9 @@ def make_environment(templates: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
         auto_reload=False,
     )
+    environment.filters["csv"] = csv_text  # data files (.csv, .json) are not autoescaped: they are not markup
+    environment.filters["json"] = json_text
+    return environment
 
 
 def iso_date(value: datetime.date) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 HOME = ""
 COMPANIES = "companies/"
 TIMELINE = "timeline/"
@@ -11,6 +13,7 @@ MATRIX = "matrix/"
 LANDSCAPE = "landscape/"
 CHANGES = "changes/"
 REVIEW = "review/"
+DATA = "data/"
 
 
 def company(slug: str) -> str:
@@ -27,6 +30,11 @@ def term(taxonomy_name: str, slug: str) -> str:
 
 def source(source_id: str) -> str:
     return f"sources/#{source_id}"
+
+
+def absolute(base_url: str, target: str) -> str:
+    """A site-relative URL as an absolute one under the site's base URL."""
+    return base_url + quote(target, safe="/#")
 
 
 def output_file(url: str) -> str:

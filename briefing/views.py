@@ -20,6 +20,7 @@ from typing import Callable, Iterable
 
 from . import urls
 from .diagrams import HOME_MAP_LIMIT, landscape_map, network_map, threat_matrix
+from .export import companies_data, event_rows, relation_rows
 from .model import (
     REVIEW_KINDS,
     ChangeEntry,
@@ -156,6 +157,9 @@ VIEWS = (
     View("changes.xml", "changes.xml", lambda site: [("changes.xml", "changes.xml", ChangeLog(site.public_changes))] if site.changes is not None else [],
          listed=False),
     View("review", "review.html", lambda site: [(urls.REVIEW, "Review", ReviewQueue(site.review))]),
+    View("companies.json", "data/companies.json", lambda site: [(urls.DATA + "companies.json", "companies.json", companies_data(site))], listed=False),
+    View("relations.csv", "data/relations.csv", lambda site: [(urls.DATA + "relations.csv", "relations.csv", relation_rows(site))], listed=False),
+    View("events.csv", "data/events.csv", lambda site: [(urls.DATA + "events.csv", "events.csv", event_rows(site))], listed=False),
     View("sources", "sources.html", single(urls.SOURCES, "Sources"), whole_site=True),
     View("feed.xml", "feed.xml", single("feed.xml", "feed.xml"), whole_site=True, listed=False),
     View("sitemap.xml", "sitemap.xml", single("sitemap.xml", "sitemap.xml"), whole_site=True, listed=False),

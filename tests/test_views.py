@@ -17,7 +17,7 @@ def test_every_page_is_declared_once(fixture_site):
         "partnerships/battery-alliance/",
         "positioning/holding-company/", "positioning/luxury/", "positioning/mass-market/", "positioning/tech-forward-brand/",
         "threats/new-entrant/",
-        "timeline/", "review/", "sources/",
+        "timeline/", "review/", "data/companies.json", "data/relations.csv", "data/events.csv", "sources/",
         "feed.xml", "sitemap.xml", "robots.txt", "404.html",
     ]
     assert pages[2].item is fixture_site.company("alpha-motors")
@@ -31,7 +31,7 @@ def test_a_page_sees_only_its_slice(fixture_site):
     assert pages[""].site.companies is fixture_site.companies  # the same objects: an unchanged part is known by identity
     term = pages["positioning/luxury/"]
     assert isinstance(term.site, Chrome) and term.text is None and term.item.ref.name == "Luxury"
-    assert [url for url, _ in pages[""].site.pages] == [url for url in pages if not url.endswith((".xml", ".txt", ".html"))]
+    assert [url for url, _ in pages[""].site.pages] == [url for url in pages if not url.endswith((".xml", ".txt", ".html", ".json", ".csv"))]
     assert pages["404.html"].absolute_links
 
 
@@ -40,7 +40,8 @@ def test_only_company_pages_show_texts():
     assert {view.template for view in VIEWS} == {"home.html", "companies.html", "company.html", "taxonomy.html", "term.html", "timeline.html",
                                                  "sources.html", "feed.xml", "sitemap.xml", "robots.txt", "404.html",
                                                  "map.html", "matrix.html", "landscape.html",
-                                                 "changes.html", "changes.xml", "review.html"}
+                                                 "changes.html", "changes.xml", "review.html",
+                                                 "data/companies.json", "data/relations.csv", "data/events.csv"}
 
 
 def test_a_new_page_is_one_declaration_and_one_template(workspace, monkeypatch):
