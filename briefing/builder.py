@@ -34,6 +34,7 @@ class BuildOptions:
     base_url: str | None = None  # overrides site.yml (the command line folds BRIEFING_BASE_URL into it)
     drafts: bool = False
     strict: bool = False
+    offline: bool = False  # every internal link names its index.html (a folder that works from disk)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +101,8 @@ class Builder:
                 record = quick.record
                 return BuildResult(True, (), record.warnings, record.pages, quick.rendered, quick.reused, quick.report,
                                    time.perf_counter() - started, record.base_path, repaired)
-            settings, documents = load_documents(options.content, problems, options.base_url, self.cache.memo.read, self.cache.memo.list_files)
+            settings, documents = load_documents(options.content, problems, options.base_url, self.cache.memo.read, self.cache.memo.list_files,
+                                                 options.offline)
             history = self.cache.history(tip, settings)
             site = self.cache.site(documents, settings, date, options.drafts, problems, history)
             problems.raise_errors()

@@ -34,6 +34,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--base-url", default=None, help="absolute URL the site is served from (overrides site.yml and BRIEFING_BASE_URL)")
     parser.add_argument("--drafts", action="store_true", help="include briefs marked draft: true")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    parser.add_argument("--offline", action="store_true", help="end every internal link in index.html, so the output folder works opened from disk")
     parser.add_argument("--convert-timeout", type=positive_seconds, default=DEFAULT_LIMIT, metavar="SECONDS",
                         help=f"longest a brief's Markdown may take to convert before it is an error (default: {DEFAULT_LIMIT:g})")
     parser.add_argument("--host", default="127.0.0.1", help="serve: address to bind (default: 127.0.0.1)")
@@ -70,7 +71,7 @@ def check(args: argparse.Namespace) -> int:
 
 
 def options_from(args: argparse.Namespace) -> BuildOptions:
-    return BuildOptions(args.content, args.templates, args.output, base_url_override(args), args.drafts, args.strict)
+    return BuildOptions(args.content, args.templates, args.output, base_url_override(args), args.drafts, args.strict, args.offline)
 
 
 def report_build(result: BuildResult, output: Path) -> None:

@@ -22,13 +22,13 @@ def build_date() -> datetime.date:
 
 
 def load_documents(content: Path, problems: Problems, base_url: str | None = None, read: Read = read_each,
-                   list_files: ListFiles | None = None) -> tuple[Settings, Documents]:
+                   list_files: ListFiles | None = None, offline: bool = False) -> tuple[Settings, Documents]:
     """The settings and every document; raises ContentError when the settings cannot be read."""
     forget_folders()
     if not content.is_dir():
         problems.error(content, 0, "content folder not found; pass --content DIR or create content/")
         problems.raise_errors()
-    settings = load_settings(content, problems, base_url)
+    settings = load_settings(content, problems, base_url, offline)
     if settings is None:
         problems.raise_errors()
     return settings, read_documents(content, settings, problems, read, list_files)

@@ -9,6 +9,7 @@ each sent the pages it renders.
 from __future__ import annotations
 
 import datetime
+import re
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
@@ -40,6 +41,7 @@ from .settings import Settings
 from .views import PageView, WholeSite
 
 STATIC = "static/"
+SITE_LINK = re.compile(f'href="{re.escape(SITE)}([^"]*)"')  # a link to a page of the site in a converted body
 PAGES_PER_CHUNK = 25  # pages sent to a helper at a time
 IN_FLIGHT = 8  # chunks sent to helpers and not yet rendered
 FRAGMENTS_PER_CHUNK = 20_000  # pieces of template output encoded at a time; a company page has a few thousand
@@ -61,6 +63,8 @@ class PageContext:
 
     def url(self, target: str) -> str:
         """A link from this page to a site-relative URL ('' is home, 'companies/nio/', 'sources/#id')."""
+        if self.settings.offline:
+            target = urls.with_index_file(target)
         link = self.prefix + target if self.page.absolute_links else urls.relative(self.page.url, target, self.prefix)
         return link if link.isascii() else quote(link, safe="/#.")
 
@@ -71,6 +75,8 @@ class PageContext:
         """A converted Markdown body with its site links made relative to this page."""
         if body is None:
             return Markup("")
+        if self.settings.offline:
+            return Markup(SITE_LINK.sub(lambda m: f'href="{self.prefix}{urls.with_index_file(m[1])}"', body.html))
         return Markup(body.html.replace(f'href="{SITE}', f'href="{self.prefix}'))
 
     def absolute(self, target: str) -> str:

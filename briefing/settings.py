@@ -108,6 +108,7 @@ class Settings:
     cname: str
     landscape: Axes | None  # the landscape map's axes; without them the site has no landscape map
     rumor_after_days: int  # a rumor older than this goes on /review/
+    offline: bool = False  # --offline: every internal link names its index.html, so the folder works opened from disk
 
     @property
     def base_path(self) -> str:
@@ -119,8 +120,9 @@ def normalize_base_url(address: str) -> str:
     return address if address.endswith("/") else address + "/"
 
 
-def load_settings(content: Path, problems: Problems, base_url: str | None = None) -> Settings | None:
-    """Read site.yml; `base_url` (from --base-url or the environment) wins over the file."""
+def load_settings(content: Path, problems: Problems, base_url: str | None = None, offline: bool = False) -> Settings | None:
+    """Read site.yml; `base_url` (from --base-url or the environment) wins over the file; `offline` (--offline) is
+    not in it."""
     path = content / "site.yml"
     if not os.path.lexists(path):  # a link, folder or pipe by that name: read_text says why it cannot be used
         problems.error(path, 0, "is missing; create it with at least 'title:' and 'base_url:'")
@@ -146,4 +148,4 @@ def load_settings(content: Path, problems: Problems, base_url: str | None = None
     if values["title"] is None or values["base_url"] is None:
         return None
     values["base_url"] = normalize_base_url(values["base_url"])
-    return Settings(**values)
+    return Settings(**values, offline=offline)

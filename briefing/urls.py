@@ -37,6 +37,12 @@ def absolute(base_url: str, target: str) -> str:
     return base_url + quote(target, safe="/#")
 
 
+def with_index_file(target: str) -> str:
+    """'companies/nio/#a' -> 'companies/nio/index.html#a', '' -> 'index.html': a link that works without a web server."""
+    path, hash_, anchor = target.partition("#")
+    return path + "index.html" + hash_ + anchor if path == "" or path.endswith("/") else target
+
+
 def output_file(url: str) -> str:
     """'companies/nio/' -> 'companies/nio/index.html'; files such as 'feed.xml' stay as they are."""
     return url + "index.html" if url == "" or url.endswith("/") else url
