@@ -54,6 +54,7 @@ class WriteReport:
     written: int
     unchanged: int
     removed: int
+    changed: frozenset[str] = frozenset()  # the files written or removed
 
 
 def check_output_folder(output: Path, protected: list[tuple[Path, bool]]) -> list[Problem]:
@@ -269,7 +270,7 @@ class Staging:
             raise HalfWritten([Problem(half.path, 0, f"{half.message}; the folder may be half-written: the next build repairs it")]) from None
         finally:
             remove_staging(self.folder)
-        return WriteReport(written, len(names) - written, removed)
+        return WriteReport(written, len(names) - written, removed, frozenset(staged | stale))
 
     def remove_left_over(self) -> None:
         """Once the output holds this build's files: remove the journal and the staged files of interrupted builds."""
