@@ -7,10 +7,12 @@ import os
 import sys
 from pathlib import Path
 
+from . import search
 from .builder import Builder, BuildOptions, BuildResult
 from .guarded import DEFAULT_LIMIT, Limit
 from .problems import ContentError, Problem, Problems
 from .progress import terminal_progress
+from .search import Indexed
 
 PROGRESS = terminal_progress()
 
@@ -91,16 +93,27 @@ def report_build(result: BuildResult, output: Path) -> None:
         print(f"build failed: {len(result.warnings)} warning(s) with --strict; {output} is unchanged", file=sys.stderr)
 
 
+def report_index(indexed: Indexed | Problem | None) -> None:
+    if isinstance(indexed, Problem):
+        print_problems([indexed])
+    elif indexed is not None:
+        print(f"indexed {indexed.pages} pages for search in {indexed.seconds:.2f} s")
+
+
 def build(args: argparse.Namespace) -> int:
     result = Builder(options_from(args), PROGRESS).build()
     report_build(result, args.output)
-    return 0 if result.ok else 1
+    if not result.ok:
+        return 1
+    indexed = search.refresh(args.output, result.report, args.offline)
+    report_index(indexed)
+    return 1 if args.strict and isinstance(indexed, Problem) else 0
 
 
 def serve(args: argparse.Namespace) -> int:
     from .serve import serve as run_server
 
-    return run_server(options_from(args), args.host, args.port, report_build, PROGRESS)
+    return run_server(options_from(args), args.host, args.port, report_build, report_index, PROGRESS)
 
 
 def main(argv: list[str] | None = None) -> int:

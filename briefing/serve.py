@@ -15,6 +15,7 @@ import json
 import logging
 import mimetypes
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -25,9 +26,11 @@ from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from livereload.watcher import Watcher
 from tornado import ioloop, web
 
+from . import search
 from .builder import Builder, BuildOptions, BuildResult
 from .parallel import Progress
-from .problems import Problems
+from .problems import Problem, Problems
+from .search import Indexed
 from .settings import load_settings
 from .watch import SourceWatcher
 
@@ -221,13 +224,54 @@ class PreviewServer(Server):
         logging.getLogger("tornado.access").setLevel(logging.WARNING)
 
 
+class BackgroundIndex:
+    """Keeps the search index up to date after each build without holding up the reload: Pagefind runs while
+    the server goes on, and its index is put in place on the server's own thread, between rebuilds."""
+
+    def __init__(self, output: Path, offline: bool, report: Callable[[Indexed | Problem | None], None]):
+        self.output = output
+        self.offline = offline
+        self.report = report
+        self.running: search.Run | None = None
+        self.again = False  # company pages changed while it ran
+
+    def after(self, result: BuildResult) -> None:
+        if not result.ok:
+            return
+        if self.running is not None:
+            self.again = self.again or search.pages_changed(result.report)
+        elif search.wanted(self.output, result.report):
+            self.begin()
+
+    def begin(self) -> None:
+        run = search.start(self.output, self.offline)
+        if isinstance(run, Problem):
+            return self.report(run)
+        self.running = run
+        loop = ioloop.IOLoop.current()
+        threading.Thread(target=lambda: loop.add_callback(self.done, run, search.wait(run)), daemon=True).start()
+
+    def done(self, run: search.Run, failure: str) -> None:
+        self.running = None
+        self.report(search.finish(run, failure))
+        sys.stdout.flush()
+        if self.again:
+            self.again = False
+            self.begin()
+
+    def stop(self) -> None:
+        if self.running is not None:
+            search.stop(self.running)
+
+
 class Rebuilder:
     """Hears of changes from the watcher; once a burst of them settles, rebuilds once and reloads every page."""
 
-    def __init__(self, builder: Builder, state: PreviewState, report: Callable[[BuildResult, Path], None]):
+    def __init__(self, builder: Builder, state: PreviewState, report: Callable[[BuildResult, Path], None], index: BackgroundIndex):
         self.builder = builder
         self.state = state
         self.report = report
+        self.index = index
         self.changed: set[str] = set()
         self.changed_at: float | None = None
 
@@ -259,12 +303,13 @@ class Rebuilder:
 
     def rebuild(self) -> None:
         self.changed_at = None
-        self.build()
+        result = self.build()
         path = reload_path(self.changed, self.builder.options.templates)
         if path != SOFT_RELOAD:
             self.state.restyled = self.state.generation
         LiveReloadHandler.reload_waiters(path)
         self.changed = set()
+        self.index.after(result)
 
 
 def reload_path(changed: set[str], templates: Path) -> str:
@@ -278,10 +323,12 @@ def reload_path(changed: set[str], templates: Path) -> str:
     return "*"
 
 
-def serve(options: BuildOptions, host: str, port: int, report: Callable[[BuildResult, Path], None], progress: Progress | None = None) -> int:
+def serve(options: BuildOptions, host: str, port: int, report: Callable[[BuildResult, Path], None],
+          report_index: Callable[[Indexed | Problem | None], None], progress: Progress | None = None) -> int:
     builder = Builder(options, progress)
     state = PreviewState(options.output, "/")
-    rebuilder = Rebuilder(builder, state, report)
+    index = BackgroundIndex(options.output, options.offline, report_index)
+    rebuilder = Rebuilder(builder, state, report, index)
     watcher = SourceWatcher([options.content, options.templates], rebuilder.heard)  # an edit made from now on is seen
     result = rebuilder.build()
     if not result.ok:
@@ -289,6 +336,7 @@ def serve(options: BuildOptions, host: str, port: int, report: Callable[[BuildRe
     options.output.mkdir(parents=True, exist_ok=True)
     server = PreviewServer(state)
     loop = ioloop.IOLoop.current()
+    loop.add_callback(index.after, result)
     # Printed once the loop runs, so the address answers by the time anyone reads it.
     loop.add_callback(lambda: print(f"Serving on http://{host}:{port}{state.base_path} (Ctrl-C to stop)", flush=True))
     try:
@@ -296,6 +344,7 @@ def serve(options: BuildOptions, host: str, port: int, report: Callable[[BuildRe
     except KeyboardInterrupt:
         pass
     watcher.stop()
+    index.stop()
     print("Stopped.", flush=True)
     return 0
 

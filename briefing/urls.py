@@ -14,6 +14,7 @@ LANDSCAPE = "landscape/"
 CHANGES = "changes/"
 REVIEW = "review/"
 DATA = "data/"
+SEARCH = "search/"
 
 
 def company(slug: str) -> str:

@@ -156,6 +156,7 @@ VIEWS = (
     View("changes", "changes.html", lambda site: [(urls.CHANGES, "Changes", ChangeLog(site.changes))] if site.changes is not None else []),
     View("changes.xml", "changes.xml", lambda site: [("changes.xml", "changes.xml", ChangeLog(site.public_changes))] if site.changes is not None else [],
          listed=False),
+    View("search", "search.html", single(urls.SEARCH, "Search")),
     View("review", "review.html", lambda site: [(urls.REVIEW, "Review", ReviewQueue(site.review))]),
     View("companies.json", "data/companies.json", lambda site: [(urls.DATA + "companies.json", "companies.json", companies_data(site))], listed=False),
     View("relations.csv", "data/relations.csv", lambda site: [(urls.DATA + "relations.csv", "relations.csv", relation_rows(site))], listed=False),

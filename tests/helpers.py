@@ -21,6 +21,12 @@ TODAY = datetime.date(2021, 6, 1)
 SITE_YML = "title: Test site\nbase_url: https://example.org/test/\n"
 
 
+def built_paths(folder: Path) -> list[Path]:
+    """Every path under an output folder, sorted, but Pagefind's index (pagefind/): the one part of a build's output
+    that is not byte-identical from one run to the next (its own file names vary)."""
+    return [p for p in sorted(folder.rglob("*")) if p.relative_to(folder).parts[0] != "pagefind"]
+
+
 def brief(title: str, front: str = "", body: str = "", updated: str = "2021-05-01") -> str:
     """A brief's text: required keys, then `front` (YAML lines), then the body."""
     extra = textwrap.dedent(front).strip("\n")

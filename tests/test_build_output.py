@@ -22,6 +22,7 @@ from urllib.parse import urljoin
 
 import pytest
 import yaml
+from helpers import built_paths
 from lxml import html as lxml_html
 
 REPO = Path(__file__).resolve().parent.parent
@@ -69,13 +70,13 @@ def summary_count(result: subprocess.CompletedProcess, what: str) -> int:
 
 def files(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` (dotfiles too), by relative path."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in built_paths(folder) if p.is_file()}
 
 
 def stats(folder: Path) -> dict[str, tuple[int, int, int]]:
     """(inode, mtime in ns, size) of every file and folder: a rewrite or a replace changes them."""
     found = {}
-    for path in sorted(folder.rglob("*")):
+    for path in built_paths(folder):
         status = path.lstat()
         found[path.relative_to(folder).as_posix()] = (status.st_ino, status.st_mtime_ns, status.st_size)
     return found

@@ -10,7 +10,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from helpers import REPO, run_build
+from helpers import REPO, built_paths, run_build
 
 from briefing.incremental.plain import encode, sealed
 
@@ -25,7 +25,7 @@ def build(workspace: Path, output: str = "site"):
 
 
 def pages(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in built_paths(folder) if p.is_file()}
 
 
 def assert_fresh(workspace: Path) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from briefing.writer import JOURNAL, holding, staging_folders
-from helpers import REPO, run_build
+from helpers import REPO, built_paths, run_build
 
 sys.path.insert(0, str(REPO / "bench"))
 from generate import generate  # noqa: E402
@@ -27,7 +27,7 @@ OPTIONS = ("--content", "content", "--output", "site", "--templates", str(REPO /
 def tree(folder: Path) -> dict[str, bytes | str]:
     """Every entry under `folder`: a file's bytes, a link's target, a folder's mark."""
     found = {}
-    for path in sorted(folder.rglob("*")):
+    for path in built_paths(folder):
         name = path.relative_to(folder).as_posix()
         found[name] = f"-> {os.readlink(path)}" if path.is_symlink() else path.read_bytes() if path.is_file() else "folder"
     return found

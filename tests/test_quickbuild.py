@@ -10,7 +10,7 @@ from pathlib import Path
 
 import msgspec
 import pytest
-from helpers import brief, run_build
+from helpers import brief, built_paths, run_build
 from helpers import build_here as build
 
 import briefing.builder
@@ -42,8 +42,8 @@ def edit(path: Path, old: str, new: str) -> None:
 
 def assert_same_as_a_fresh_build(workspace: Path) -> None:
     assert build(output=workspace / "fresh").ok
-    fresh = {p.relative_to(workspace / "fresh") for p in (workspace / "fresh").rglob("*") if p.is_file()}
-    built = {p.relative_to(workspace / "site") for p in (workspace / "site").rglob("*") if p.is_file()}
+    fresh = {p.relative_to(workspace / "fresh") for p in built_paths(workspace / "fresh") if p.is_file()}
+    built = {p.relative_to(workspace / "site") for p in built_paths(workspace / "site") if p.is_file()}
     assert fresh == built
     for name in fresh:
         if name.name != ".briefing-manifest.json":

@@ -48,7 +48,8 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 # Pages axe-core looks at: home, the comparison table, a company, a term, the timeline and the three pictures.
-AXE_PAGES = ["", "companies/", "companies/xiaomi/", "positioning/mass-market/", "timeline/", "map/", "matrix/", "landscape/", "review/"]
+AXE_PAGES = ["", "companies/", "companies/xiaomi/", "positioning/mass-market/", "timeline/", "map/", "matrix/", "landscape/", "review/",
+             "search/?q=Xiaomi"]
 if (REPO / ".git").exists():  # the sample has its history (a copy of the tree without .git, as the quick-start test makes, has none)
     AXE_PAGES.append("changes/")
 
@@ -282,6 +283,8 @@ def test_axe_finds_no_serious_or_critical_violations(site, scheme):
             for path in AXE_PAGES:
                 response = page.goto(site.base + path)
                 assert response is not None and response.status == 200, f"{site.base + path}: {response and response.status}"
+                if path.startswith("search/"):
+                    page.wait_for_selector(".pagefind-ui__result")  # Pagefind's interface, with its results and filters
                 results = axe.run(page).response
                 assert results["passes"], f"axe-core checked nothing on /{path}"
                 serious = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]

@@ -17,7 +17,7 @@ def test_every_page_is_declared_once(fixture_site):
         "partnerships/battery-alliance/",
         "positioning/holding-company/", "positioning/luxury/", "positioning/mass-market/", "positioning/tech-forward-brand/",
         "threats/new-entrant/",
-        "timeline/", "review/", "data/companies.json", "data/relations.csv", "data/events.csv", "sources/",
+        "timeline/", "search/", "review/", "data/companies.json", "data/relations.csv", "data/events.csv", "sources/",
         "feed.xml", "sitemap.xml", "robots.txt", "404.html",
     ]
     assert pages[2].item is fixture_site.company("alpha-motors")
@@ -40,7 +40,7 @@ def test_only_company_pages_show_texts():
     assert {view.template for view in VIEWS} == {"home.html", "companies.html", "company.html", "taxonomy.html", "term.html", "timeline.html",
                                                  "sources.html", "feed.xml", "sitemap.xml", "robots.txt", "404.html",
                                                  "map.html", "matrix.html", "landscape.html",
-                                                 "changes.html", "changes.xml", "review.html",
+                                                 "changes.html", "changes.xml", "review.html", "search.html",
                                                  "data/companies.json", "data/relations.csv", "data/events.csv"}
 
 

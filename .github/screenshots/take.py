@@ -19,7 +19,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 PAGES = {"home": "", "map": "map/", "matrix": "matrix/", "landscape": "landscape/", "company": "companies/xiaomi/", "companies": "companies/",
-         "changes": "changes/", "review": "review/", "history": "companies/li-auto/#history"}  # with '#': only that part of the page
+         "changes": "changes/", "review": "review/", "history": "companies/li-auto/#history", "search": "search/?q=brand"}  # with '#': only that part of the page
 WIDTHS = {"desktop": 1280, "phone": 390}
 
 
@@ -56,6 +56,8 @@ def photograph(base: str, options: argparse.Namespace) -> None:
                     page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme, device_scale_factor=1)
                     for name in options.pages:
                         page.goto(base + PAGES[name])
+                        if name == "search":
+                            page.wait_for_selector(".pagefind-ui__result")
                         suffix = "" if scheme == "light" else "-dark"
                         path = str(options.out / f"{name}-{width_name}{suffix}.png")
                         _, hash_, part = PAGES[name].partition("#")

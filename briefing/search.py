@@ -1,0 +1,160 @@
+"""Search: Pagefind's index of the company pages, in <output>/pagefind/, kept up to date after each build.
+
+Pagefind reads the written site and has no incremental mode, so it runs only
+after a build that wrote or removed a company page (or when the index is
+missing, or an earlier run did not finish: a marker in the output folder says
+so). It writes into a scratch folder inside the output, and the new index
+replaces the old one in two renames while this process holds the output
+folder, so a browser never reads a half-written index. `serve` runs the slow
+part in the background (`start`, then `finish` on its own thread).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .problems import WARNING, ContentError, Problem
+from .writer import WriteReport, holding
+
+INDEX = "pagefind"
+INDEXED_PAGES = "companies/*/index.html"  # company pages only; inside them, only what data-pagefind-body marks
+PENDING = ".briefing-search-pending"  # there from a build that changed company pages until their index is in place
+SCRATCH = ".briefing-search-"  # .briefing-search-<process id>: the index being made
+
+
+@dataclass(frozen=True, slots=True)
+class Indexed:
+    pages: int
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """Pagefind running into its scratch folder."""
+
+    output: Path
+    scratch: Path
+    process: subprocess.Popen | None  # None: no company pages, nothing to index
+    started: float
+
+
+def pages_changed(report: WriteReport | None) -> bool:
+    return report is not None and any(fnmatch.fnmatchcase(name, INDEXED_PAGES) for name in report.changed)
+
+
+def wanted(output: Path, report: WriteReport | None) -> bool:
+    """Whether the index must be made again after a build that wrote `report`."""
+    return pages_changed(report) or os.path.lexists(output / PENDING) or not (output / INDEX / "pagefind-entry.json").is_file()
+
+
+def start(output: Path, keep_index_file: bool = False) -> Run | Problem:
+    """Mark the index as wanted and start Pagefind on the written company pages; `keep_index_file`: results
+    link .../index.html (a site built with --offline)."""
+    try:
+        import pagefind_bin
+
+        executable = str(pagefind_bin.get_executable())
+    except (ImportError, FileNotFoundError):
+        return problem(output, "Pagefind is not installed (pip install 'pagefind[bin]')")
+    scratch = output / f"{SCRATCH}{os.getpid()}"
+    try:
+        (output / PENDING).touch()
+        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.mkdir()
+    except OSError as exc:
+        return problem(output, f"cannot write {exc.filename}: {exc.strerror or exc}")
+    started = time.perf_counter()
+    if not any((output / "companies").glob("*/index.html")):
+        return Run(output, scratch, None, started)
+    command = [executable, "--site", str(output.resolve()), "--glob", INDEXED_PAGES, "--output-path", str((scratch / INDEX).resolve()), "--silent"]
+    if keep_index_file:
+        command.append("--keep-index-url")
+    # Run from the scratch folder: Pagefind reads a pagefind.yml or .toml from its working folder.
+    process = subprocess.Popen(command, cwd=scratch, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return Run(output, scratch, process, started)
+
+
+def wait(run: Run) -> str:
+    """Wait for Pagefind; what went wrong, or '' (the slow part: `serve` waits on another thread)."""
+    if run.process is None:
+        return ""
+    messages = run.process.communicate()[0].decode("utf-8", "replace")
+    if run.process.returncode == 0:
+        return ""
+    return "Pagefind failed: " + (" ".join(messages.split()[-60:]) or f"exit status {run.process.returncode}")
+
+
+def finish(run: Run, failure: str) -> Indexed | Problem:
+    """Put the index Pagefind made in place (with no company pages, remove the old one); `failure`: wait's."""
+    try:
+        if failure:
+            return problem(run.output, failure)
+        try:
+            with holding(run.output):
+                pages = replace_index(run.output, run.scratch / INDEX)
+                remove_abandoned(run.output)
+                (run.output / PENDING).unlink(missing_ok=True)
+        except ContentError as exc:
+            return problem(run.output, f"{exc.problems[0].message} (the next build indexes it)")
+        except OSError as exc:
+            return problem(run.output, f"cannot put the index in place: {exc.strerror or exc}")
+        return Indexed(pages, time.perf_counter() - run.started)
+    finally:
+        shutil.rmtree(run.scratch, ignore_errors=True)
+
+
+def stop(run: Run) -> None:
+    if run.process is not None and run.process.poll() is None:
+        run.process.kill()
+        run.process.wait()
+    shutil.rmtree(run.scratch, ignore_errors=True)
+
+
+def refresh(output: Path, report: WriteReport | None, keep_index_file: bool = False) -> Indexed | Problem | None:
+    """Bring the index up to date after a build; None when it already was."""
+    if not wanted(output, report):
+        return None
+    run = start(output, keep_index_file)
+    return run if isinstance(run, Problem) else finish(run, wait(run))
+
+
+def replace_index(output: Path, made: Path) -> int:
+    """Swap the new index (`made`, absent with no company pages) in for the old one; the pages it holds."""
+    current = output / INDEX
+    old = made.parent / "old"
+    if os.path.lexists(current):
+        os.rename(current, old)  # a symbolic link is moved, never followed
+    if not made.is_dir():
+        return 0
+    os.rename(made, current)
+    entry = json.loads((current / "pagefind-entry.json").read_bytes())
+    return sum(language.get("page_count", 0) for language in entry.get("languages", {}).values())
+
+
+def remove_abandoned(output: Path) -> None:
+    """Remove the scratch folders of indexing processes that were killed."""
+    for folder in output.glob(f"{SCRATCH}*"):
+        pid = folder.name[len(SCRATCH):]
+        if pid.isdigit() and int(pid) != os.getpid() and not alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's
+    return True
+
+
+def problem(output: Path, message: str) -> Problem:
+    return Problem(str(output / INDEX), 0, f"search index not updated: {message}", WARNING)
