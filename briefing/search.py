@@ -73,7 +73,8 @@ def start(output: Path, keep_index_file: bool = False) -> Run | Problem:
     started = time.perf_counter()
     if not any((output / "companies").glob("*/index.html")):
         return Run(output, scratch, None, started)
-    command = [executable, "--site", str(output.resolve()), "--glob", INDEXED_PAGES, "--output-path", str((scratch / INDEX).resolve()), "--silent"]
+    command = [executable, "--site", str(output.resolve()), "--glob", INDEXED_PAGES, "--output-path", str((scratch / INDEX).resolve()), "--silent",
+               "--exclude-selectors", ".cites", "--exclude-selectors", ".confidence"]  # citation numbers and confidence words are noise in results
     if keep_index_file:
         command.append("--keep-index-url")
     # Run from the scratch folder: Pagefind reads a pagefind.yml or .toml from its working folder.
