@@ -1,6 +1,6 @@
 """Build the same generated corpus with Briefing, Hugo, Pelican and MkDocs, alternating the tools.
 
-    python bench/benchmark.py [--sizes 1000 10000] [--repeat 1] [--seed 1] [--tools briefing hugo pelican mkdocs] [--ref REF] [--history]
+    python bench/benchmark.py [--sizes 1000 10000] [--repeat 1] [--seed 1] [--tools briefing hugo pelican mkdocs] [--ref REF] [--history] [--search]
 
 For each size N it generates N briefs (seeded) into bench/out/bench-N/, exports the
 same site for the other tools (bench/corpora.py), then measures, tools taking turns:
@@ -16,7 +16,8 @@ a tool that is not installed is left out. Briefing runs from the working tree, o
 (bench/out/engine/), so edits made while the benchmark runs do not change it. On a shared
 machine, `--quiet SECONDS` waits before each build, up to that long, for an idle CPU.
 `--history` also measures what reading the history from git costs (bench/history.py: a
-2,000-brief repository with 20 commits of 50 briefs) and adds it to the report.
+2,000-brief repository with 20 commits of 50 briefs) and adds it to the report; `--search`
+what the search index adds (bench/search.py) at the same sizes.
 """
 
 from __future__ import annotations
@@ -733,7 +734,8 @@ def write_results(path: Path, args, results: dict, sizes: list[int], tools: list
         "- **MkDocs**: `docs/companies/*.md` + `mkdocs.yml`, default `mkdocs` theme, links between `.md` files as "
         "MkDocs wants them. MkDocs has no taxonomies, so the export writes the list pages (home with every company, "
         "companies table, a page per taxonomy and per term, timeline, sources) as Markdown. The search plugin is off "
-        "(Briefing makes no search index) and the nav lists the top pages only: with all N companies in the nav, every "
+        "(Hugo and Pelican make no search index either; Briefing's cold build and its one-brief edit include its Pagefind "
+        "index, whose share bench/search.py measures) and the nav lists the top pages only: with all N companies in the nav, every "
         "page would carry an N-entry menu and the output would grow with N².",
         "",
         "## What is not equal",
@@ -768,6 +770,7 @@ def main() -> None:
     parser.add_argument("--ref", help="build Briefing from this commit (a snapshot in bench/out/engine/) instead of the working tree")
     parser.add_argument("--results", type=Path, default=BENCH / "RESULTS.md", help="where to write the report")
     parser.add_argument("--history", action="store_true", help="also measure reading the history from git (bench/history.py)")
+    parser.add_argument("--search", action="store_true", help="also measure the search index (bench/search.py) at the same sizes")
     args = parser.parse_args()
     tools = [tool for tool in TOOLS if tool in args.tools and installed(tool)]
     for tool in args.tools:
@@ -796,6 +799,10 @@ def main() -> None:
         import history
 
         more = history.report(history.measure(rounds=max(3, args.repeat), seed=args.seed, engine=engine))
+    if args.search:
+        import search
+
+        more += ["", *search.report(search.measure(sizes, max(2, args.repeat), args.seed, engine))]
     load_after = os.getloadavg()[0]
     elapsed = time.perf_counter() - started
     (OUT / "results.json").write_text(json.dumps(results, indent=1), "utf-8")
