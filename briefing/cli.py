@@ -105,7 +105,7 @@ def build(args: argparse.Namespace) -> int:
     report_build(result, args.output)
     if not result.ok:
         return 1
-    indexed = search.refresh(args.output, result.report, args.offline)
+    indexed = search.refresh(args.output, result.report, args.offline, force=bool(result.repaired))  # a repair may leave pages unindexed
     report_index(indexed)
     return 1 if args.strict and isinstance(indexed, Problem) else 0
 

@@ -43,6 +43,7 @@ class Run:
     scratch: Path
     process: subprocess.Popen | None  # None: no company pages, nothing to index
     started: float
+    token: str  # what this run wrote into the marker: if another run marks it since, that run's index is newer
 
 
 def pages_changed(report: WriteReport | None) -> bool:
@@ -51,7 +52,7 @@ def pages_changed(report: WriteReport | None) -> bool:
 
 def wanted(output: Path, report: WriteReport | None) -> bool:
     """Whether the index must be made again after a build that wrote `report`."""
-    return pages_changed(report) or os.path.lexists(output / PENDING) or not (output / INDEX / "pagefind-entry.json").is_file()
+    return pages_changed(report) or os.path.lexists(output / PENDING) or not (output / INDEX).is_dir()
 
 
 def start(output: Path, keep_index_file: bool = False) -> Run | Problem:
@@ -64,41 +65,51 @@ def start(output: Path, keep_index_file: bool = False) -> Run | Problem:
     except (ImportError, FileNotFoundError):
         return problem(output, "Pagefind is not installed (pip install 'pagefind[bin]')")
     scratch = output / f"{SCRATCH}{os.getpid()}"
+    token = f"{os.getpid()} {time.time_ns()}"
     try:
-        (output / PENDING).touch()
+        (output / PENDING).write_text(token, "utf-8")
         shutil.rmtree(scratch, ignore_errors=True)
         scratch.mkdir()
     except OSError as exc:
         return problem(output, f"cannot write {exc.filename}: {exc.strerror or exc}")
     started = time.perf_counter()
     if not any((output / "companies").glob("*/index.html")):
-        return Run(output, scratch, None, started)
+        return Run(output, scratch, None, started, token)
     command = [executable, "--site", str(output.resolve()), "--glob", INDEXED_PAGES, "--output-path", str((scratch / INDEX).resolve()), "--silent",
                "--exclude-selectors", ".cites", "--exclude-selectors", ".confidence"]  # citation numbers and confidence words are noise in results
     if keep_index_file:
         command.append("--keep-index-url")
-    # Run from the scratch folder: Pagefind reads a pagefind.yml or .toml from its working folder.
-    process = subprocess.Popen(command, cwd=scratch, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    return Run(output, scratch, process, started)
+    try:  # from the scratch folder: Pagefind reads a pagefind.yml or .toml from its working folder
+        process = subprocess.Popen(command, cwd=scratch, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    except OSError as exc:
+        shutil.rmtree(scratch, ignore_errors=True)
+        return problem(output, f"cannot run Pagefind ({executable}): {exc.strerror or exc}")
+    return Run(output, scratch, process, started, token)
 
 
 def wait(run: Run) -> str:
     """Wait for Pagefind; what went wrong, or '' (the slow part: `serve` waits on another thread)."""
     if run.process is None:
         return ""
-    messages = run.process.communicate()[0].decode("utf-8", "replace")
+    try:
+        messages = run.process.communicate()[0].decode("utf-8", "replace")
+    except (OSError, ValueError) as exc:
+        return f"Pagefind's output could not be read: {exc}"
     if run.process.returncode == 0:
         return ""
     return "Pagefind failed: " + (" ".join(messages.split()[-60:]) or f"exit status {run.process.returncode}")
 
 
-def finish(run: Run, failure: str) -> Indexed | Problem:
-    """Put the index Pagefind made in place (with no company pages, remove the old one); `failure`: wait's."""
+def finish(run: Run, failure: str) -> Indexed | Problem | None:
+    """Put the index Pagefind made in place (with no company pages, an empty folder); `failure`: wait's. None
+    when another run marked the index as wanted since this one started: its index is the newer, this one goes."""
     try:
         if failure:
             return problem(run.output, failure)
         try:
             with holding(run.output):
+                if read_marker(run.output) != run.token:
+                    return None
                 pages = replace_index(run.output, run.scratch / INDEX)
                 remove_abandoned(run.output)
                 (run.output / PENDING).unlink(missing_ok=True)
@@ -111,6 +122,13 @@ def finish(run: Run, failure: str) -> Indexed | Problem:
         shutil.rmtree(run.scratch, ignore_errors=True)
 
 
+def read_marker(output: Path) -> str | None:
+    try:
+        return (output / PENDING).read_text("utf-8", "replace")
+    except OSError:
+        return None
+
+
 def stop(run: Run) -> None:
     if run.process is not None and run.process.poll() is None:
         run.process.kill()
@@ -118,25 +136,33 @@ def stop(run: Run) -> None:
     shutil.rmtree(run.scratch, ignore_errors=True)
 
 
-def refresh(output: Path, report: WriteReport | None, keep_index_file: bool = False) -> Indexed | Problem | None:
-    """Bring the index up to date after a build; None when it already was."""
-    if not wanted(output, report):
+def refresh(output: Path, report: WriteReport | None, keep_index_file: bool = False, force: bool = False) -> Indexed | Problem | None:
+    """Bring the index up to date after a build (`force`: whatever it wrote); None when it already was."""
+    if not (force or wanted(output, report)):
         return None
     run = start(output, keep_index_file)
-    return run if isinstance(run, Problem) else finish(run, wait(run))
+    if isinstance(run, Problem):
+        return run
+    try:
+        return finish(run, wait(run))
+    except BaseException:  # Ctrl-C: no Pagefind left running, no scratch folder left in the output
+        stop(run)
+        raise
 
 
 def replace_index(output: Path, made: Path) -> int:
-    """Swap the new index (`made`, absent with no company pages) in for the old one; the pages it holds."""
+    """Swap the new index (`made`; with no company pages, an empty folder) in for the old one; the pages it holds."""
     current = output / INDEX
-    old = made.parent / "old"
     if os.path.lexists(current):
-        os.rename(current, old)  # a symbolic link is moved, never followed
+        os.rename(current, made.parent / "old")  # a symbolic link is moved, never followed
     if not made.is_dir():
-        return 0
+        made.mkdir()
     os.rename(made, current)
-    entry = json.loads((current / "pagefind-entry.json").read_bytes())
-    return sum(language.get("page_count", 0) for language in entry.get("languages", {}).values())
+    try:
+        entry = json.loads((current / "pagefind-entry.json").read_bytes())
+        return sum(int(language["page_count"]) for language in entry["languages"].values())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return 0  # none there (no company pages), or a shape this Pagefind does not write: only the count is lost
 
 
 def remove_abandoned(output: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import threading
 from pathlib import Path
@@ -98,15 +99,41 @@ def test_a_company_is_found_by_alias_and_body_word_and_a_filter_narrows_under_a_
     assert hosts == {served.split("/")[2]}
 
 
-def test_the_search_page_says_it_needs_a_server_when_opened_from_disk(tmp_path, browser):
+def test_an_offline_folder_says_search_needs_a_server_from_disk_and_searches_when_served(tmp_path, browser):
     content = write_site(tmp_path, BRIEFS)
-    result = run_build("--content", str(content), "--templates", str(REPO / "templates"), "--output", str(tmp_path / "site"), "--offline")
+    result = run_build("--content", str(content), "--templates", str(REPO / "templates"), "--output", str(tmp_path / "www" / "site"), "--offline")
     assert result.returncode == 0, result.stderr
     page = browser.new_page()
-    page.goto((tmp_path / "site" / "search" / "index.html").as_uri())
-    assert page.is_visible("#search-needs-server")
-    assert "needs a web server" in page.inner_text("#search-needs-server")
+    page.goto((tmp_path / "www" / "site" / "search" / "index.html").as_uri())
+    assert page.is_visible("#search-needs-server") and "needs a web server" in page.inner_text("#search-needs-server")
     assert page.query_selector(".pagefind-ui__search-input") is None
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(tmp_path / "www")))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/site/search/index.html?q=quokka")
+        assert_results(page, ["/site/companies/quill/index.html Quill Automotive"])  # links that also work without a server's index files
+        assert not page.is_visible("#search-needs-server")
+    finally:
+        server.shutdown()
+
+
+def test_an_index_made_from_older_pages_never_replaces_a_newer_one(tmp_path):
+    """Two builds of one folder index at once: the run that started first finishes last, and its index is dropped."""
+    from briefing import search
+
+    content = write_site(tmp_path, BRIEFS)
+    site = tmp_path / "site"
+    args = ("--content", str(content), "--templates", str(REPO / "templates"), "--output", str(site))
+    assert run_build(*args).returncode == 0
+    older = search.start(site)
+    assert isinstance(older, search.Run)
+    search.wait(older)
+    (content / "companies" / "orbit.md").unlink()
+    assert "indexed 2 pages for search" in run_build(*args).stdout  # the newer run, done meanwhile
+    assert search.finish(older, "") is None
+    assert json.loads(index_entry(site).read_bytes())["languages"]["en"]["page_count"] == 2
+    assert not (site / ".briefing-search-pending").exists() and not older.scratch.exists()
 
 
 def index_entry(site: Path) -> Path:
@@ -151,4 +178,5 @@ def test_a_site_without_briefs_has_no_index(tmp_path):
     result = run_build(*args)
     assert result.returncode == 0, result.stderr
     assert "indexed 0 pages" in result.stdout
-    assert not (site / "pagefind").exists()
+    assert list((site / "pagefind").iterdir()) == []  # the search page says so
+    assert "indexed" not in run_build(*args).stdout
