@@ -36,20 +36,28 @@ from .watch import SourceWatcher
 
 SETTLE_SECONDS = 0.01
 SOFT_RELOAD = "briefing-soft-reload"
+SEARCH_INDEX_CHANGED = "briefing-search-index"  # reloads only a page showing search results
 # A livereload.js plugin: on a content change it fetches the page again and swaps
-# in its body (keeping the scroll position, and much faster than a navigation);
-# stylesheet and template changes keep livereload's own reloads.
+# in its body (keeping the scroll position, and much faster than a navigation),
+# or reloads a page with scripts of its own (a swapped-in body runs none); when a
+# new search index is in place it reloads the search page; stylesheet and
+# template changes keep livereload's own reloads.
 SOFT_RELOAD_SCRIPT = b"""<script>(function () {
   var latest = 0;
   function SoftReload() {}
   SoftReload.identifier = "briefing-soft-reload";
   SoftReload.version = "1.0";
   SoftReload.prototype.reload = function (path) {
+    if (path === "%s") {
+      if (document.getElementById("search")) { location.reload(); }
+      return true;
+    }
     if (path !== "%s") { return false; }
     var mine = ++latest;
     fetch(location.href, {cache: "no-store"}).then(function (response) { return response.text(); }).then(function (text) {
       if (mine !== latest) { return; }
       var fresh = new DOMParser().parseFromString(text, "text/html");
+      if (fresh.body.querySelector("script[src]")) { location.reload(); return; }  // a swapped-in body runs no script
       document.title = fresh.title;
       document.body.replaceWith(fresh.body);
     }).catch(function () { location.reload(); });
@@ -59,7 +67,7 @@ SOFT_RELOAD_SCRIPT = b"""<script>(function () {
     if (window.LiveReload && window.LiveReload.addPlugin) { window.LiveReload.addPlugin(SoftReload); }
     else { setTimeout(install, 10); }
   })();
-})();</script>""" % SOFT_RELOAD.encode()
+})();</script>""" % (SEARCH_INDEX_CHANGED.encode(), SOFT_RELOAD.encode())
 # Loads livereload.js, which opens its socket to where it was loaded from (the port in ?port=: location.port is empty for 80).
 LIVERELOAD_SCRIPT = b"""<script>(function () {
   var script = document.createElement("script");
@@ -239,8 +247,8 @@ class BackgroundIndex:
         if not result.ok:
             return
         if self.running is not None:
-            self.again = self.again or search.pages_changed(result.report)
-        elif search.wanted(self.output, result.report):
+            self.again = self.again or search.pages_changed(result.report) or bool(result.repaired)
+        elif result.repaired or search.wanted(self.output, result.report):
             self.begin()
 
     def begin(self) -> None:
@@ -253,8 +261,11 @@ class BackgroundIndex:
 
     def done(self, run: search.Run, failure: str) -> None:
         self.running = None
-        self.report(search.finish(run, failure))
+        indexed = search.finish(run, failure)
+        self.report(indexed)
         sys.stdout.flush()
+        if isinstance(indexed, search.Indexed):
+            LiveReloadHandler.reload_waiters(SEARCH_INDEX_CHANGED)  # an open search page holds the old index's file names
         if self.again:
             self.again = False
             self.begin()

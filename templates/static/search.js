@@ -1,8 +1,9 @@
 // The search page: Pagefind's own interface over the index the build made in pagefind/, beside this site's pages.
 (function () {
   "use strict";
-  if (location.protocol === "file:") {
-    document.getElementById("search-needs-server").hidden = false;
+  var needsServer = document.getElementById("search-needs-server");
+  needsServer.hidden = location.protocol !== "file:";  // an --offline build says so in its HTML, for a reader without scripts
+  if (!needsServer.hidden) {
     return;
   }
   var ui = document.querySelector("script[src$='pagefind/pagefind-ui.js']");
