@@ -11,6 +11,7 @@ part in the background (`start`, then `finish` on its own thread).
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import json
 import os
@@ -55,9 +56,10 @@ def wanted(output: Path, report: WriteReport | None) -> bool:
     return pages_changed(report) or os.path.lexists(output / PENDING) or not (output / INDEX).is_dir()
 
 
-def start(output: Path, keep_index_file: bool = False) -> Run | Problem:
+def start(output: Path, keep_index_file: bool = False, background: bool = False) -> Run | Problem:
     """Mark the index as wanted and start Pagefind on the written company pages; `keep_index_file`: results
-    link .../index.html (a site built with --offline)."""
+    link .../index.html (a site built with --offline); `background`: at a low priority, so that a rebuild
+    meanwhile (in `serve`) gets the processor first."""
     try:
         import pagefind_bin
 
@@ -84,6 +86,9 @@ def start(output: Path, keep_index_file: bool = False) -> Run | Problem:
     except OSError as exc:
         shutil.rmtree(scratch, ignore_errors=True)
         return problem(output, f"cannot run Pagefind ({executable}): {exc.strerror or exc}")
+    if background:
+        with contextlib.suppress(OSError):  # it has just started: lowering its priority costs it next to nothing
+            os.setpriority(os.PRIO_PROCESS, process.pid, 10)
     return Run(output, scratch, process, started, token)
 
 

@@ -252,7 +252,7 @@ class BackgroundIndex:
             self.begin()
 
     def begin(self) -> None:
-        run = search.start(self.output, self.offline)
+        run = search.start(self.output, self.offline, background=True)
         if isinstance(run, Problem):
             return self.report(run)
         self.running = run
