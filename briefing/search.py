@@ -122,6 +122,7 @@ def finish(run: Run, failure: str) -> Indexed | Problem | None:
             return problem(run.output, f"{exc.problems[0].message} (the next build indexes it)")
         except OSError as exc:
             return problem(run.output, f"cannot put the index in place: {exc.strerror or exc}")
+        shutil.rmtree(run.scratch, ignore_errors=True)  # with the old index in it: thousands of files on a large site
         return Indexed(pages, time.perf_counter() - run.started)
     finally:
         shutil.rmtree(run.scratch, ignore_errors=True)
