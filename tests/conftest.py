@@ -1,6 +1,8 @@
 """Fixtures shared by the tests."""
 
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 from helpers import REPO, VALID, load
@@ -35,3 +37,22 @@ def workspace(tmp_path, monkeypatch):
     shutil.copytree(REPO / "templates", tmp_path / "templates")
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, driven by Playwright (never a browser Playwright downloads): skipped where it is missing,
+    a failure under CI, which must have it. One per module: a module that starts Playwright itself must not use it."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is not installed; .ci/run must install it")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        yield browser
+        browser.close()

@@ -14,7 +14,6 @@ from helpers import REPO, brief, error_lines, run_build, write_site
 from lxml import html as lxml_html
 
 SVG = "{http://www.w3.org/2000/svg}"
-CHROMIUM = "/usr/bin/chromium"
 AXES = """\
 landscape:
   x: {label: Price position, low: Mass market, high: Premium}
@@ -281,7 +280,7 @@ def generated(count: int, seed: int = 3) -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_the_map_of_a_large_site_draws_300_without_overlapping_labels_and_builds_the_same_twice(tmp_path):
+def test_the_map_of_a_large_site_draws_300_without_overlapping_labels_and_builds_the_same_twice(tmp_path, browser):
     content = write_site(tmp_path, generated(330), "title: Big\nbase_url: https://example.org/big/\n")
     outputs = [tmp_path / "one", tmp_path / "two"]
     for output in outputs:
@@ -297,21 +296,12 @@ def test_the_map_of_a_large_site_draws_300_without_overlapping_labels_and_builds
     matrix = parse(outputs[0], "matrix/")
     assert len(matrix.xpath("//table[@class='matrix']/tbody/tr")) <= 40
     assert len(matrix.xpath("//table[@class='matrix']/thead/tr/th")) <= 40
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        try:
-            view = browser.new_page(viewport={"width": 1280, "height": 900})
-            view.goto((outputs[0] / "map" / "index.html").as_uri())
-            boxes = view.evaluate("""() => Array.from(document.querySelectorAll('#map svg .node')).map(a => {
-                const t = a.querySelector('text').getBBox(), c = a.querySelector('circle').getBBox();
-                return [Math.min(t.x, c.x), Math.min(t.y, c.y), Math.max(t.x + t.width, c.x + c.width), Math.max(t.y + t.height, c.y + c.height)];
-            })""")
-        finally:
-            browser.close()
+    view = browser.new_page(viewport={"width": 1280, "height": 900})
+    view.goto((outputs[0] / "map" / "index.html").as_uri())
+    boxes = view.evaluate("""() => Array.from(document.querySelectorAll('#map svg .node')).map(a => {
+        const t = a.querySelector('text').getBBox(), c = a.querySelector('circle').getBBox();
+        return [Math.min(t.x, c.x), Math.min(t.y, c.y), Math.max(t.x + t.width, c.x + c.width), Math.max(t.y + t.height, c.y + c.height)];
+    })""")
     assert len(boxes) == 300
     boxes.sort()
     for i, (x0, y0, x1, y1) in enumerate(boxes):
@@ -322,28 +312,19 @@ def test_the_map_of_a_large_site_draws_300_without_overlapping_labels_and_builds
 
 
 @pytest.mark.slow
-def test_the_comparison_table_sorts_by_a_column_in_the_browser(built):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        try:
-            page = browser.new_page()
-            page.goto((built / "companies" / "index.html").as_uri())
-            names = lambda: page.eval_on_selector_all("table.sortable tbody th", "cells => cells.map(c => c.textContent.trim())")
-            assert names()[:3] == ["Alpha", "Beta", "Delta"]
-            page.get_by_role("button", name="Highest threat faced").click()
-            faced = names()
-            assert faced[:3] == ["Gamma", "Delta", "Epsilon <script>alert(1)</script> & \"Co\""]  # high, low, unclear
-            assert page.get_attribute("th:has(button:text('Highest threat faced'))", "aria-sort") == "ascending"
-            page.get_by_role("button", name="Highest threat faced").click()
-            assert names()[-1] == "Gamma" and names()[0] in ("Alpha", "Beta", "Zeta")  # descending: none faced first
-            page.get_by_role("button", name="Company").click()
-            assert names() == sorted(names(), key=str.casefold)
-        finally:
-            browser.close()
+def test_the_comparison_table_sorts_by_a_column_in_the_browser(built, browser):
+    page = browser.new_page()
+    page.goto((built / "companies" / "index.html").as_uri())
+    names = lambda: page.eval_on_selector_all("table.sortable tbody th", "cells => cells.map(c => c.textContent.trim())")
+    assert names()[:3] == ["Alpha", "Beta", "Delta"]
+    page.get_by_role("button", name="Highest threat faced").click()
+    faced = names()
+    assert faced[:3] == ["Gamma", "Delta", "Epsilon <script>alert(1)</script> & \"Co\""]  # high, low, unclear
+    assert page.get_attribute("th:has(button:text('Highest threat faced'))", "aria-sort") == "ascending"
+    page.get_by_role("button", name="Highest threat faced").click()
+    assert names()[-1] == "Gamma" and names()[0] in ("Alpha", "Beta", "Zeta")  # descending: none faced first
+    page.get_by_role("button", name="Company").click()
+    assert names() == sorted(names(), key=str.casefold)
 
 
 def test_the_map_is_laid_out_again_only_when_what_it_draws_changed(workspace, monkeypatch):

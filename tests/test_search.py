@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from helpers import REPO, brief, run_build, write_site
 
-CHROMIUM = "/usr/bin/chromium"
 SUB = "briefing-sub"
 
 BRIEFS = {
@@ -43,18 +42,6 @@ def served(tmp_path_factory):
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
-
-
-@pytest.fixture()
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        yield browser
-        browser.close()
 
 
 def assert_results(page, expected: list[str]) -> None:
