@@ -12,7 +12,6 @@ from .builder import Builder, BuildOptions, BuildResult
 from .guarded import DEFAULT_LIMIT, Limit
 from .problems import ContentError, Problem, Problems
 from .progress import terminal_progress
-from .search import Indexed
 
 PROGRESS = terminal_progress()
 
@@ -93,7 +92,7 @@ def report_build(result: BuildResult, output: Path) -> None:
         print(f"build failed: {len(result.warnings)} warning(s) with --strict; {output} is unchanged", file=sys.stderr)
 
 
-def report_index(indexed: Indexed | Problem | None) -> None:
+def report_index(indexed: search.Indexed | Problem | None) -> None:
     if isinstance(indexed, Problem):
         print_problems([indexed])
     elif indexed is not None:
@@ -105,7 +104,7 @@ def build(args: argparse.Namespace) -> int:
     report_build(result, args.output)
     if not result.ok:
         return 1
-    indexed = search.refresh(args.output, result.report, args.offline, force=bool(result.repaired))  # a repair may leave pages unindexed
+    indexed = search.refresh(args.output, result, args.offline)
     report_index(indexed)
     return 1 if args.strict and isinstance(indexed, Problem) else 0
 

@@ -6,7 +6,7 @@ missing, or an earlier run did not finish: a marker in the output folder says
 so). It writes into a scratch folder inside the output, and the new index
 replaces the old one in two renames while this process holds the output
 folder, so a browser never reads a half-written index. `serve` runs the slow
-part in the background (`start`, then `finish` on its own thread).
+part in the background (`wait` on a thread of its own, then `finish` on the server's).
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .problems import WARNING, ContentError, Problem
-from .writer import WriteReport, holding
+from .builder import BuildResult
+from .writer import holding
 
 INDEX = "pagefind"
 INDEXED_PAGES = "companies/*/index.html"  # company pages only; inside them, only what data-pagefind-body marks
@@ -47,13 +48,16 @@ class Run:
     token: str  # what this run wrote into the marker: if another run marks it since, that run's index is newer
 
 
-def pages_changed(report: WriteReport | None) -> bool:
-    return report is not None and any(fnmatch.fnmatchcase(name, INDEXED_PAGES) for name in report.changed)
+def pages_changed(result: BuildResult) -> bool:
+    """The build wrote or removed a company page, or repaired the folder (an interrupted build may have put pages in
+    place that were never indexed, and that this one found already written)."""
+    changed = result.report.changed if result.report is not None else ()
+    return bool(result.repaired) or any(fnmatch.fnmatchcase(name, INDEXED_PAGES) for name in changed)
 
 
-def wanted(output: Path, report: WriteReport | None) -> bool:
-    """Whether the index must be made again after a build that wrote `report`."""
-    return pages_changed(report) or os.path.lexists(output / PENDING) or not (output / INDEX).is_dir()
+def wanted(output: Path, result: BuildResult) -> bool:
+    """Whether the index must be made again after `result`, a successful build."""
+    return pages_changed(result) or os.path.lexists(output / PENDING) or not (output / INDEX).is_dir()
 
 
 def start(output: Path, keep_index_file: bool = False, background: bool = False) -> Run | Problem:
@@ -109,23 +113,28 @@ def finish(run: Run, failure: str) -> Indexed | Problem | None:
     """Put the index Pagefind made in place (with no company pages, an empty folder); `failure`: wait's. None
     when another run marked the index as wanted since this one started: its index is the newer, this one goes."""
     try:
-        if failure:
-            return problem(run.output, failure)
-        try:
-            with holding(run.output):
-                if read_marker(run.output) != run.token:
-                    return None
-                pages = replace_index(run.output, run.scratch / INDEX)
-                remove_abandoned(run.output)
-                (run.output / PENDING).unlink(missing_ok=True)
-        except ContentError as exc:
-            return problem(run.output, f"{exc.problems[0].message} (the next build indexes it)")
-        except OSError as exc:
-            return problem(run.output, f"cannot put the index in place: {exc.strerror or exc}")
-        shutil.rmtree(run.scratch, ignore_errors=True)  # with the old index in it: thousands of files on a large site
-        return Indexed(pages, time.perf_counter() - run.started)
+        placed = place(run, failure)
     finally:
-        shutil.rmtree(run.scratch, ignore_errors=True)
+        shutil.rmtree(run.scratch, ignore_errors=True)  # with the old index in it: thousands of files on a large site
+    return Indexed(placed, time.perf_counter() - run.started) if isinstance(placed, int) else placed
+
+
+def place(run: Run, failure: str) -> int | Problem | None:
+    """finish's swap, under the output folder's lock: the pages the new index holds."""
+    if failure:
+        return problem(run.output, failure)
+    try:
+        with holding(run.output):
+            if read_marker(run.output) != run.token:
+                return None
+            pages = replace_index(run.output, run.scratch / INDEX)
+            remove_abandoned(run.output)
+            (run.output / PENDING).unlink(missing_ok=True)
+            return pages
+    except ContentError as exc:
+        return problem(run.output, f"{exc.problems[0].message} (the next build indexes it)")
+    except OSError as exc:
+        return problem(run.output, f"cannot put the index in place: {exc.strerror or exc}")
 
 
 def read_marker(output: Path) -> str | None:
@@ -142,9 +151,9 @@ def stop(run: Run) -> None:
     shutil.rmtree(run.scratch, ignore_errors=True)
 
 
-def refresh(output: Path, report: WriteReport | None, keep_index_file: bool = False, force: bool = False) -> Indexed | Problem | None:
-    """Bring the index up to date after a build (`force`: whatever it wrote); None when it already was."""
-    if not (force or wanted(output, report)):
+def refresh(output: Path, result: BuildResult, keep_index_file: bool = False) -> Indexed | Problem | None:
+    """Bring the index up to date after `result`, a successful build; None when it already was."""
+    if not wanted(output, result):
         return None
     run = start(output, keep_index_file)
     if isinstance(run, Problem):

@@ -30,7 +30,6 @@ from . import search
 from .builder import Builder, BuildOptions, BuildResult
 from .parallel import Progress
 from .problems import Problem, Problems
-from .search import Indexed
 from .settings import load_settings
 from .watch import SourceWatcher
 
@@ -236,7 +235,7 @@ class BackgroundIndex:
     """Keeps the search index up to date after each build without holding up the reload: Pagefind runs while
     the server goes on, and its index is put in place on the server's own thread, between rebuilds."""
 
-    def __init__(self, output: Path, offline: bool, report: Callable[[Indexed | Problem | None], None]):
+    def __init__(self, output: Path, offline: bool, report: Callable[[search.Indexed | Problem | None], None]):
         self.output = output
         self.offline = offline
         self.report = report
@@ -247,8 +246,8 @@ class BackgroundIndex:
         if not result.ok:
             return
         if self.running is not None:
-            self.again = self.again or search.pages_changed(result.report) or bool(result.repaired)
-        elif result.repaired or search.wanted(self.output, result.report):
+            self.again = self.again or search.pages_changed(result)
+        elif search.wanted(self.output, result):
             self.begin()
 
     def begin(self) -> None:
@@ -335,7 +334,7 @@ def reload_path(changed: set[str], templates: Path) -> str:
 
 
 def serve(options: BuildOptions, host: str, port: int, report: Callable[[BuildResult, Path], None],
-          report_index: Callable[[Indexed | Problem | None], None], progress: Progress | None = None) -> int:
+          report_index: Callable[[search.Indexed | Problem | None], None], progress: Progress | None = None) -> int:
     builder = Builder(options, progress)
     state = PreviewState(options.output, "/")
     index = BackgroundIndex(options.output, options.offline, report_index)
