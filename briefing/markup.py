@@ -41,6 +41,18 @@ CITATION = r"\[@([A-Za-z0-9][A-Za-z0-9_.-]*)((?:\s*;\s*@[A-Za-z0-9][A-Za-z0-9_.-
 WORD = re.compile(r"\w+")
 STASHED = re.compile("\x02wzxhzdk:(\\d+)\x03")  # markdown.util.HTML_PLACEHOLDER, as a pattern
 NUMBERED_CITE = re.compile(r'<sup class="cite"><a href="#source-([^"]+)">\?</a></sup>')
+# In a converted body, text never holds a raw "<" (it is escaped), so these match tags only.
+HEADING_TAG = re.compile(r"<(/?)h([1-6])\b")
+HEADING_ID = re.compile(r'(<h[1-6] id=")')
+FRAGMENT_LINK = re.compile(r'(<a\b[^>]*?\shref=")#')
+
+
+def as_section(html: str, section: str) -> str:
+    """A body's HTML as one section of a longer document (the briefing pack): its headings one level down, and
+    their ids and the links within the body to them (and to its sources) prefixed with `section/`, so that
+    they stay unique."""
+    html = FRAGMENT_LINK.sub(lambda m: f"{m[1]}#{section}/", HEADING_ID.sub(lambda m: f"{m[1]}{section}/", html))
+    return HEADING_TAG.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + 1, 6)}", html)
 
 
 @dataclass(frozen=True, slots=True)

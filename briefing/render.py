@@ -24,7 +24,7 @@ from . import urls
 from .diagrams import local_map
 from .export import csv_text, json_text
 from .files import open_regular, unreadable, walk_files
-from .markup import SITE, RenderedBody
+from .markup import SITE, RenderedBody, as_section
 from .parallel import (
     MIN_ITEMS,
     Progress,
@@ -71,13 +71,15 @@ class PageContext:
     def static(self, path: str) -> str:
         return self.url(STATIC + path)
 
-    def html(self, body: RenderedBody | None) -> Markup:
-        """A converted Markdown body with its site links made relative to this page."""
+    def html(self, body: RenderedBody | None, section: str = "") -> Markup:
+        """A converted Markdown body with its site links made relative to this page; with `section`, as that
+        section of a longer page (markup.as_section)."""
         if body is None:
             return Markup("")
+        html = as_section(body.html, section) if section else body.html
         if self.settings.offline:
-            return Markup(SITE_LINK.sub(lambda m: f'href="{self.prefix}{urls.with_index_file(m[1])}"', body.html))
-        return Markup(body.html.replace(f'href="{SITE}', f'href="{self.prefix}'))
+            return Markup(SITE_LINK.sub(lambda m: f'href="{self.prefix}{urls.with_index_file(m[1])}"', html))
+        return Markup(html.replace(f'href="{SITE}', f'href="{self.prefix}'))
 
     def absolute(self, target: str) -> str:
         return urls.absolute(self.settings.base_url, target)

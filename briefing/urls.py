@@ -15,10 +15,16 @@ CHANGES = "changes/"
 REVIEW = "review/"
 DATA = "data/"
 SEARCH = "search/"
+PACK = "pack/"
 
 
 def company(slug: str) -> str:
     return f"companies/{slug}/"
+
+
+def pack_volume(number: int) -> str:
+    """'pack/' for the first volume of the briefing pack, 'pack/2/' for the second."""
+    return PACK if number == 1 else f"{PACK}{number}/"
 
 
 def taxonomy(name: str) -> str:

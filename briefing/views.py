@@ -14,6 +14,7 @@ Adding a page is one `View` here and one template.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass
 from typing import Callable, Iterable
@@ -106,6 +107,39 @@ class ReviewQueue:
 
 
 RECENT_CHANGES = 5  # on the home page
+PACK_VOLUME = 200  # briefs in a volume of the briefing pack
+
+
+@dataclass(frozen=True, slots=True)
+class PackBrief:
+    company: Company
+    text: CompanyText
+
+
+@dataclass(frozen=True, slots=True)
+class PackVolume:
+    """The item of a volume of /pack/: its briefs in title order, each with its text, and where every volume is."""
+
+    number: int
+    volumes: tuple[tuple[str, str, str], ...]  # (url, first title, last title) of each volume
+    briefs: tuple[PackBrief, ...]
+
+    def with_texts(self, texts: dict[str, CompanyText]) -> "PackVolume":
+        """The volume with its briefs' texts from `texts` (the same object where unchanged)."""
+        if all(texts[b.company.slug] is b.text for b in self.briefs):
+            return self
+        return dataclasses.replace(self, briefs=tuple(PackBrief(b.company, texts[b.company.slug]) for b in self.briefs))
+
+
+def pack_volumes(site: Site) -> list[tuple[str, str, PackVolume]]:
+    """The briefing pack's volumes, PACK_VOLUME briefs each: (url, title, volume); none for a site without briefs."""
+    groups = [site.companies[start:start + PACK_VOLUME] for start in range(0, len(site.companies), PACK_VOLUME)]
+    volumes = tuple((urls.pack_volume(n), group[0].title, group[-1].title) for n, group in enumerate(groups, 1))
+    return [
+        (url, "Briefing pack" if len(groups) == 1 else f"Briefing pack, volume {n} of {len(groups)}",
+         PackVolume(n, volumes, tuple(PackBrief(c, site.texts[c.slug]) for c in group)))
+        for n, (group, (url, _, _)) in enumerate(zip(groups, volumes), 1)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +159,16 @@ class PageView:
     def output_file(self) -> str:
         return urls.output_file(self.url)
 
+    def with_texts(self, texts: dict[str, CompanyText]) -> "PageView":
+        """The page showing the companies' texts in `texts` (the same object when it shows none of them anew)."""
+        if self.text is not None:
+            text = texts[self.item.slug]
+            return self if text is self.text else dataclasses.replace(self, text=text)
+        if isinstance(self.item, PackVolume):
+            item = self.item.with_texts(texts)
+            return self if item is self.item else dataclasses.replace(self, item=item)
+        return self
+
 
 @dataclass(frozen=True, slots=True)
 class View:
@@ -134,7 +178,7 @@ class View:
     template: str
     pages: Callable[[Site], Iterable[tuple[str, str, object]]]
     whole_site: bool = False  # shows the WholeSite; else the Chrome and its item
-    shows_texts: bool = False  # shows its item's CompanyText (the item is a Company)
+    shows_texts: bool = False  # shows companies' texts: a Company item's own (PageView.text), or those its item holds
     listed: bool = True  # an HTML page, listed in the sitemap
     absolute_links: bool = False
 
@@ -157,6 +201,7 @@ VIEWS = (
     View("changes.xml", "changes.xml", lambda site: [("changes.xml", "changes.xml", ChangeLog(site.public_changes))] if site.changes is not None else [],
          listed=False),
     View("search", "search.html", single(urls.SEARCH, "Search")),
+    View("pack", "pack.html", pack_volumes, shows_texts=True),
     View("review", "review.html", lambda site: [(urls.REVIEW, "Review", ReviewQueue(site.review))]),
     View("companies.json", "data/companies.json", lambda site: [(urls.DATA + "companies.json", "companies.json", companies_data(site))], listed=False),
     View("relations.csv", "data/relations.csv", lambda site: [(urls.DATA + "relations.csv", "relations.csv", relation_rows(site))], listed=False),
@@ -185,7 +230,7 @@ def declare_pages(site: Site, problems: Problems) -> tuple[PageView, ...]:
                       site.changes is not None, (site.changes or ())[:RECENT_CHANGES], site.review)
     pages = tuple(
         PageView(url, view.kind, title, view.template, whole if view.whole_site else chrome, item,
-                 site.texts[item.slug] if view.shows_texts else None, view.absolute_links)
+                 site.texts[item.slug] if view.shows_texts and isinstance(item, Company) else None, view.absolute_links)
         for view, url, title, item in made
     )
     check_unique_urls(pages, problems)

@@ -63,9 +63,9 @@ def test_a_new_process_renders_only_the_pages_an_edit_changes(workspace):
     first = build_in_new_process("1")
     nio = workspace / "content" / "companies" / "nio.md"
     nio.write_text(nio.read_text().replace("\n## ", "\nA sentence that names no company.\n\n## ", 1))
-    assert build_in_new_process("2") == 1  # its own page: nothing else shows its text
+    assert build_in_new_process("2") == 2  # its own page and the pack's volume: nothing else shows its text
     nio.write_text(nio.read_text().replace("A sentence that names no company.", "A sentence that links [[baidu]]."))
-    assert build_in_new_process("3") == 2  # and Baidu's, which lists it under "Referenced by"
+    assert build_in_new_process("3") == 3  # and Baidu's, which lists it under "Referenced by"
     company = workspace / "templates" / "company.html"
     company.write_text(company.read_text() + "\n")
     assert build_in_new_process("4") == first  # a template changed: every page

@@ -113,7 +113,7 @@ def test_editing_one_body_rerenders_that_page_alone(workspace):
     builder.build()
     edit(workspace / "content" / "companies" / "li-auto.md", "## ", "A new line.\n\n## ")
     result = builder.build()
-    assert (result.rendered, result.report.written) == (1, 1)
+    assert (result.rendered, result.report.written) == (2, 2)  # its page and the pack's volume
 
 
 def test_a_new_citation_rerenders_the_site_wide_pages_too(workspace):
@@ -158,7 +158,7 @@ def test_link_edits_patch_the_model_into_exactly_what_a_full_build_makes(workspa
     assert builder.build().ok
     anchor = next(h.anchor for c in builder.cache.last.site.companies if c.slug == "xiaomi" for h in builder.cache.last.site.texts[c.slug].body.headings)
     steps = [
-        ("A new line with [[jidu-auto]] in it.", 2),  # the page and the newly linked company's
+        ("A new line with [[jidu-auto]] in it.", 3),  # the page, the newly linked company's and the pack's volume
         (f"Now [[xiaomi#{anchor}|a section of Xiaomi]] instead.", None),
         ("No link any more.", None),
         ("Baidu is named in plain text.", None),  # an autolink

@@ -34,7 +34,7 @@ def clean_site(tmp_path):
 def test_valid_site_exits_0_and_prints_warnings():
     result = check("--content", str(VALID.relative_to(REPO)))
     assert result.returncode == 0
-    assert result.stdout == "checked 4 briefs, 3 sources, 21 pages: no errors, 2 warning(s)\n"
+    assert result.stdout == "checked 4 briefs, 3 sources, 22 pages: no errors, 2 warning(s)\n"
     assert result.stderr.splitlines() == [
         "tests/fixtures/valid/content/companies/delta-auto.md:4: warning: stale: updated 2020-06-01 is 365 days old (limit 180); review the brief and set 'updated'",
         "tests/fixtures/valid/content/sources.yml:10: warning: source 'unused-source' is not cited; "

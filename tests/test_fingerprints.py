@@ -29,7 +29,7 @@ def test_a_new_text_changes_only_its_own_pages_fingerprint(fixture_site):
     body = dataclasses.replace(text.body, packed_html=pack_html("<p>New words.</p>"))
     edited = dataclasses.replace(fixture_site, texts={**fixture_site.texts, "beta-cells": dataclasses.replace(text, body=body)})
     after = prints(fingerprints, edited)
-    assert [name for name in after if after[name] != before[name]] == ["companies/beta-cells/index.html"]
+    assert [name for name in after if after[name] != before[name]] == ["companies/beta-cells/index.html", "pack/index.html"]
 
 
 def test_a_new_title_changes_every_page_that_shows_it(fixture_site):
@@ -49,7 +49,7 @@ def test_the_pages_of_a_site_with_new_texts_are_the_last_pages_but_those_of_the_
     text = fixture_site.texts["beta-cells"]
     edited = dataclasses.replace(fixture_site, texts={**fixture_site.texts, "beta-cells": dataclasses.replace(text, referenced_by=())})
     patched = pages_with_new_texts(pages, fixture_site, edited)
-    assert [new.url for new, old in zip(patched, pages) if new is not old] == ["companies/beta-cells/"]
+    assert [new.url for new, old in zip(patched, pages) if new is not old] == ["companies/beta-cells/", "pack/"]
     assert patched == declare_pages(edited, Problems())
     renamed = dataclasses.replace(edited, companies=edited.companies[::-1])
     assert pages_with_new_texts(pages, fixture_site, renamed) is None  # anything else new: declared anew

@@ -321,7 +321,7 @@ def test_a_text_edit_in_a_new_process_keeps_the_history_and_matches_a_fresh_buil
     beta = content / "companies" / "beta.md"
     beta.write_text(beta.read_text("utf-8") + "\nAn uncommitted sentence.\n", "utf-8")
     quick = run_build("--templates", str(REPO / "templates"), "--content", str(content), "--output", str(tmp_path / "out"), cwd=tmp_path)
-    assert quick.returncode == 0 and "(1 rendered" in quick.stdout, quick.stdout  # the quick path: the one page alone
+    assert quick.returncode == 0 and "(2 rendered" in quick.stdout, quick.stdout  # the quick path: its page and the pack alone
     fresh = run_build("--templates", str(REPO / "templates"), "--content", str(content), "--output", str(tmp_path / "fresh"), cwd=tmp_path / "repo")
     assert fresh.returncode == 0, fresh.stderr
     page = (tmp_path / "out" / "companies" / "beta" / "index.html").read_bytes()

@@ -57,14 +57,15 @@ def test_an_edited_body_renders_its_page_alone_without_loading_the_site(workspac
     edit(nio, "Nio is positioned in the luxury market", "Nio, edited quickly, is positioned in the luxury market")
     quick = build()
     assert quick.ok and len(loads) == 1
-    assert (quick.rendered, quick.report.written, quick.pages) == (1, 1, first.pages)
+    assert (quick.rendered, quick.report.written, quick.pages) == (2, 2, first.pages)  # its page and the pack's volume
     assert quick.warnings == first.warnings
-    assert "Nio, edited quickly" in (workspace / "site" / "companies" / "nio" / "index.html").read_text("utf-8")
+    for page in ("companies/nio", "pack"):
+        assert "Nio, edited quickly" in (workspace / "site" / page / "index.html").read_text("utf-8")
     edit(nio, "Nio, edited quickly, is", "Nio, edited twice, is")
     xpeng = workspace / "content" / "companies" / "xpeng.md"
     xpeng.write_text(xpeng.read_text("utf-8") + "\nOne more sentence.\n", "utf-8")
     both = build()
-    assert both.ok and len(loads) == 1 and both.rendered == 2
+    assert both.ok and len(loads) == 1 and both.rendered == 3
     assert_same_as_a_fresh_build(workspace)
 
 
@@ -72,7 +73,7 @@ def test_an_edited_body_is_rendered_without_reading_yaml(workspace, loads, monke
     build()
     monkeypatch.setattr(yamlsafe, "yaml_loader", lambda: pytest.fail("the quick path read YAML"))
     edit(workspace / "content" / "companies" / "nio.md", "Nio is positioned", "Nio, edited, is positioned")
-    assert build().rendered == 1 and len(loads) == 1
+    assert build().rendered == 2 and len(loads) == 1
 
 
 def test_nothing_changed_loads_nothing_and_a_later_build_loads_nothing_either(workspace, loads):
@@ -183,7 +184,7 @@ def test_an_edit_that_keeps_size_and_modification_time_is_seen(workspace):
     edit(nio, "Nio is positioned in the luxury market", "Nio is positioned in the LUXURY market")
     os.utime(nio, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert os.stat(nio).st_size == before.st_size
-    assert build().rendered == 1
+    assert build().rendered == 2  # its page and the pack's volume
     assert "the LUXURY market" in (workspace / "site" / "companies" / "nio" / "index.html").read_text("utf-8")
 
 
@@ -213,10 +214,10 @@ def test_a_new_process_records_the_fingerprints_a_full_build_finds(workspace):
     build_in_new_process("1")
     nio = workspace / "content" / "companies" / "nio.md"
     edit(nio, "Nio is positioned", "Nio, edited, is positioned")
-    assert build_in_new_process("2") == 1
+    assert build_in_new_process("2") == 2  # its page and the pack's volume
     site_yml = workspace / "content" / "site.yml"
     site_yml.write_text(site_yml.read_text("utf-8") + "# a comment\n", "utf-8")
     assert build_in_new_process("3") == 0
     edit(nio, "Nio, edited, is", "Nio, edited again, is")
-    assert build_in_new_process("4") == 1
+    assert build_in_new_process("4") == 2
     assert_same_as_a_fresh_build(workspace)

@@ -47,8 +47,8 @@ SUBPATH = "ev-briefing"
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
-# Pages axe-core looks at: home, the comparison table, a company, a term, the timeline and the three pictures.
-AXE_PAGES = ["", "companies/", "companies/xiaomi/", "positioning/mass-market/", "timeline/", "map/", "matrix/", "landscape/", "review/",
+# Pages axe-core looks at: home, the comparison table, a company, a term, the timeline, the three pictures, review, the pack, search.
+AXE_PAGES = ["", "companies/", "companies/xiaomi/", "positioning/mass-market/", "timeline/", "map/", "matrix/", "landscape/", "review/", "pack/",
              "search/?q=Xiaomi"]
 if (REPO / ".git").exists():  # the sample has its history (a copy of the tree without .git, as the quick-start test makes, has none)
     AXE_PAGES.append("changes/")

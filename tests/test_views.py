@@ -17,7 +17,7 @@ def test_every_page_is_declared_once(fixture_site):
         "partnerships/battery-alliance/",
         "positioning/holding-company/", "positioning/luxury/", "positioning/mass-market/", "positioning/tech-forward-brand/",
         "threats/new-entrant/",
-        "timeline/", "search/", "review/", "data/companies.json", "data/relations.csv", "data/events.csv", "sources/",
+        "timeline/", "search/", "pack/", "review/", "data/companies.json", "data/relations.csv", "data/events.csv", "sources/",
         "feed.xml", "sitemap.xml", "robots.txt", "404.html",
     ]
     assert pages[2].item is fixture_site.company("alpha-motors")
@@ -35,12 +35,12 @@ def test_a_page_sees_only_its_slice(fixture_site):
     assert pages["404.html"].absolute_links
 
 
-def test_only_company_pages_show_texts():
-    assert views_showing_texts() == ("company",)
+def test_only_company_pages_and_the_pack_show_texts():
+    assert views_showing_texts() == ("company", "pack")
     assert {view.template for view in VIEWS} == {"home.html", "companies.html", "company.html", "taxonomy.html", "term.html", "timeline.html",
                                                  "sources.html", "feed.xml", "sitemap.xml", "robots.txt", "404.html",
                                                  "map.html", "matrix.html", "landscape.html",
-                                                 "changes.html", "changes.xml", "review.html", "search.html",
+                                                 "changes.html", "changes.xml", "review.html", "search.html", "pack.html",
                                                  "data/companies.json", "data/relations.csv", "data/events.csv"}
 
 
@@ -62,7 +62,7 @@ def test_a_new_page_is_one_declaration_and_one_template(workspace, monkeypatch):
     assert "/ev-briefing/rivals/</loc>" in (workspace / "site" / "sitemap.xml").read_text("utf-8")
     nio = workspace / "content" / "companies" / "nio.md"
     nio.write_text(nio.read_text("utf-8").replace("\n## ", "\nA sentence that names no company.\n\n## ", 1), "utf-8")
-    assert build_here().rendered == 1  # its own page: the new page shows no text
+    assert build_here().rendered == 2  # its own page and the pack's volume: the new page shows no text
     nio.write_text(nio.read_text("utf-8").replace("title: Nio", "title: NIO Inc"), "utf-8")
     result = build_here()
     assert result.ok and "NIO Inc" in page.read_text("utf-8")

@@ -31,7 +31,7 @@ from .fingerprints import Fingerprints
 from .memo import Memo
 from .patch import LastBuild, pages_with_new_texts, with_new_texts
 from .plain import storable
-from .quick import PageNotes, QuickResult, quick_build, stored_page
+from .quick import PageNotes, QuickResult, quick_build, stored_key, stored_page
 from .record import BuildRecord, build_key, engine_fingerprint, load_record, save_record
 from .stamps import MISSING, STAMP, digest_of, input_entries, output_stamps, size_in
 from .store import Store, output_key
@@ -194,12 +194,13 @@ class Incremental:
         return self.store.get_many([self.names_key()], tuple[Names, bool]).get(self.names_key())
 
     def store_pages(self, pages: tuple[PageView, ...], described: dict[str, object]) -> None:
-        """The company pages the store lacks (those rendered stored themselves), and no page of a company gone."""
+        """The pages the quick path renders (quick.stored_key) that the store lacks (those rendered stored themselves),
+        and none that is gone."""
         stored = self.store.page_prints(self.output)
-        shown = [page for page in pages if page.text is not None]
-        rows = [(page.item.slug, self.prints[page.output_file], stored_page(page)) for page in shown
-                if page.output_file not in described and stored.get(page.item.slug) != self.prints[page.output_file]]
-        self.store.save_pages(self.output, rows, stored.keys() - {page.item.slug for page in shown})
+        shown = {key: page for page in pages if (key := stored_key(page)) is not None}
+        rows = [(key, self.prints[page.output_file], stored_page(page)) for key, page in shown.items()
+                if page.output_file not in described and stored.get(key) != self.prints[page.output_file]]
+        self.store.save_pages(self.output, rows, stored.keys() - shown.keys())
 
     def forget(self) -> None:
         """Render every page next time: what is on disk may not be what the last build put there."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import fields, is_dataclass
 
-from ..views import PageView, WholeSite
+from ..views import PackBrief, PackVolume, PageView, WholeSite
 from .plain import storable
 
 DIGEST_SIZE = 16
@@ -39,7 +39,7 @@ class Fingerprints:
     def part(self, value: object, shared: dict[int, bytes]) -> bytes:
         digest = shared.get(id(value))
         if digest is None:
-            if isinstance(value, WholeSite):
+            if isinstance(value, (WholeSite, PackVolume, PackBrief)):  # made of parts other pages show too
                 digest = self.combine([self.part(getattr(value, f.name), shared) for f in fields(value)])
             elif isinstance(value, tuple) and value and is_dataclass(value[0]):
                 digest = self.combine([self.part(item, shared) for item in value])

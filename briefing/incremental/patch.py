@@ -124,8 +124,4 @@ def pages_with_new_texts(pages: tuple[PageView, ...], last_site: Site, site: Sit
     the very object it was, so it is known unchanged without a look at what it shows."""
     if any(getattr(site, f.name) is not getattr(last_site, f.name) for f in fields(Site) if f.name != "texts"):
         return None
-    texts = site.texts
-    return tuple(
-        page if page.text is None or page.text is texts[page.item.slug] else dataclasses.replace(page, text=texts[page.item.slug])
-        for page in pages
-    )
+    return tuple(page.with_texts(site.texts) for page in pages)

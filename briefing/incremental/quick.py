@@ -16,10 +16,11 @@ import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from ..files import UnclosedFrontMatter, read_bytes, read_text, split_front_matter
 from ..guarded import guarded_iter
-from ..markup import Names, converting
+from ..markup import Names, RenderedBody, converting
 from ..model import (
     ChangeEntry,
     Company,
@@ -30,7 +31,8 @@ from ..model import (
 )
 from ..problems import Problems
 from ..render import Renderer
-from ..views import Chrome, PageView, views_showing_texts
+from .. import urls
+from ..views import Chrome, PackBrief, PackVolume, PageView, views_showing_texts
 from ..writer import Staging, WriteReport, read_manifest
 from .fingerprints import Fingerprints
 from .plain import MISS, decode, storable
@@ -45,13 +47,15 @@ from .stamps import (
 )
 from .store import Store
 
+T = TypeVar("T")
 MAX_BRIEFS = 20  # a larger change (a search and replace) goes to the full build's workers
 
 
 @dataclass(frozen=True, slots=True)
 class StoredPage:
-    """A company page as the quick path needs it: its declaration without its text, and what the rest of the
-    site reads of that text (model.links_of, model.anchors_and_citations)."""
+    """A company page as the quick path needs it: its declaration without its text, what the rest of the site
+    reads of that text (model.links_of, model.anchors_and_citations), and the text the page showed (for the
+    pack volume that shows it too)."""
 
     url: str
     kind: str
@@ -64,9 +68,32 @@ class StoredPage:
     links: tuple[tuple[tuple[str, str], ...], tuple[str, ...]]
     anchors: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
     history: tuple[ChangeEntry, ...]
+    body: RenderedBody
 
     def page(self, text: CompanyText | None) -> PageView:
         return PageView(self.url, self.kind, self.title, self.template, self.chrome, self.company, text, self.absolute_links)
+
+    def text(self, body: RenderedBody | None = None) -> CompanyText:
+        return CompanyText(body or self.body, self.referenced_by, self.history)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVolume:
+    """A volume of the briefing pack as the quick path needs it: its declaration, with its briefs by slug."""
+
+    url: str
+    kind: str
+    title: str
+    template: str
+    chrome: Chrome
+    absolute_links: bool
+    number: int
+    volumes: tuple[tuple[str, str, str], ...]
+    slugs: tuple[str, ...]
+
+    def page(self, briefs: tuple[PackBrief, ...]) -> PageView:
+        return PageView(self.url, self.kind, self.title, self.template, self.chrome, PackVolume(self.number, self.volumes, briefs), None,
+                        self.absolute_links)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +104,23 @@ class QuickResult:
     report: WriteReport
 
 
+def stored_key(page: PageView) -> str | None:
+    """Where the store keeps a page the quick path renders again: a company page by its slug, a volume of the
+    pack by its URL (which no slug can be); None for other pages."""
+    if page.text is not None:
+        return page.item.slug
+    return page.url if isinstance(page.item, PackVolume) else None
+
+
 def stored_page(page: PageView) -> bytes | None:
-    """A company page as plain data (plain.py) for the store; None if it cannot be stored."""
+    """A page with a stored_key as plain data (plain.py) for the store; None if it cannot be stored."""
+    if isinstance(page.item, PackVolume):
+        volume = page.item
+        return storable(StoredVolume(page.url, page.kind, page.title, page.template, page.site, page.absolute_links, volume.number,
+                                     volume.volumes, tuple(brief.company.slug for brief in volume.briefs)))
     text = page.text
     return storable(StoredPage(page.url, page.kind, page.title, page.template, page.site, page.item, page.absolute_links,
-                             text.referenced_by, links_of(text.body), anchors_and_citations(text.body), text.history))
+                               text.referenced_by, links_of(text.body), anchors_and_citations(text.body), text.history, text.body))
 
 
 def intact(output: Path, record: BuildRecord) -> bool:
@@ -96,7 +135,7 @@ def quick_build(content: Path, output: Path, store: Store, record: BuildRecord, 
     """Bring the output up to date with `inputs` (the content and templates as scanned now) from `record` (the
     last build's, with the same options, date and engine), or None when a full build is needed. `names`: the
     company names and autolink setting the last build converted bodies with."""
-    if views_showing_texts() != ("company",):
+    if views_showing_texts() != ("company", "pack"):
         return None  # a new kind of page shows texts: teach this path its pages first
     edited = changed_files(inputs, record.inputs)
     briefs = edited_briefs(content, edited) if edited is not None and len(edited) <= MAX_BRIEFS else None
@@ -109,12 +148,15 @@ def quick_build(content: Path, output: Path, store: Store, record: BuildRecord, 
         if page is None:
             return None
         pages.append(page)
+    volumes = edited_volumes(output, store, record, pages) if pages else []
+    if volumes is None:
+        return None
     report = WriteReport(0, len(record.outputs), 0)
     if pages:
-        report, record = render_pages(pages, output, renderer, fingerprints, record, store, rows)
+        report, record = render_pages(pages + volumes, output, renderer, fingerprints, record, store)
     if pages or inputs != record.inputs:
         record = dataclasses.replace(record, inputs=inputs)
-    return QuickResult(record, len(pages), len(inputs) - len(edited), report)
+    return QuickResult(record, len(pages) + len(volumes), len(inputs) - len(edited), report)
 
 
 def edited_briefs(content: Path, edited: set[str]) -> dict[str, str] | None:
@@ -156,11 +198,40 @@ def edited_page(content: Path, path: str, entry: bytes, record: BuildRecord, row
         return None  # it took too long to convert: the full build reports it
     if links_of(body) != stored.links or anchors_and_citations(body) != stored.anchors:
         return None
-    return stored.page(CompanyText(body, stored.referenced_by, stored.history))
+    return stored.page(stored.text(body))
+
+
+def edited_volumes(output: Path, store: Store, record: BuildRecord, edited: list[PageView]) -> list[PageView] | None:
+    """The volumes of the briefing pack that show the edited pages' companies, with their new texts; None when
+    the store lacks what one of them shows as the record has it."""
+    texts = {page.item.slug: PackBrief(page.item, page.text) for page in edited}
+    found = stored_pages(output, store, record, [name.removesuffix("index.html") for name in record.outputs if name.startswith(urls.PACK)],
+                         StoredVolume)
+    if found is None:
+        return None
+    volumes = [volume for volume in found if not texts.keys().isdisjoint(volume.slugs)]
+    shown = stored_pages(output, store, record, [slug for volume in volumes for slug in volume.slugs if slug not in texts], StoredPage)
+    if shown is None:
+        return None
+    others = {page.company.slug: PackBrief(page.company, page.text()) for page in shown}
+    return [volume.page(tuple(texts.get(slug) or others[slug] for slug in volume.slugs)) for volume in volumes]
+
+
+def stored_pages(output: Path, store: Store, record: BuildRecord, keys: list[str], kind: type[T]) -> list[T] | None:
+    """The stored pages of these keys, as the record has them; None if one is missing or out of date."""
+    rows = store.pages(output, keys)
+    pages = []
+    for key in keys:
+        fingerprint, data = rows.get(key, (None, None))
+        stored = MISS if data is None else decode(data, kind)
+        if stored is MISS or record.fingerprint(urls.output_file(stored.url)) != fingerprint:
+            return None
+        pages.append(stored)
+    return pages
 
 
 def render_pages(pages: list[PageView], output: Path, renderer: Renderer, fingerprints: Fingerprints, record: BuildRecord,
-                 store: Store, rows: dict[str, tuple[bytes, bytes]]) -> tuple[WriteReport, BuildRecord]:
+                 store: Store) -> tuple[WriteReport, BuildRecord]:
     """Render and write the pages; the record with their new stamps and fingerprints, which the store's rows get too."""
     staging = Staging(output)
     names = set(record.outputs)
@@ -174,7 +245,7 @@ def render_pages(pages: list[PageView], output: Path, renderer: Renderer, finger
         raise
     stamps = output_stamps(output, prints)  # MISSING if gone already: no match next time
     outputs = {**record.outputs, **{name: stamps[name] + prints[name] for name in prints}}
-    store.save_pages(output, [(page.item.slug, prints[page.output_file], rows[page.item.slug][1]) for page in pages])
+    store.save_pages(output, [(stored_key(page), prints[page.output_file], stored_page(page)) for page in pages])
     return report, dataclasses.replace(record, outputs=outputs)
 
 
@@ -192,7 +263,7 @@ class PageNotes:
         shared: dict[int, bytes] = {}
         fingerprints = Fingerprints(self.salt)
         prints = [fingerprints.page(page, shared) for page in pages]
-        rows = [(page.item.slug, fingerprint, stored_page(page)) for page, fingerprint in zip(pages, prints) if page.text is not None]
+        rows = [(key, fingerprint, stored_page(page)) for page, fingerprint in zip(pages, prints) if (key := stored_key(page)) is not None]
         if self.store is not None and rows:
             store = Store("", self.store)
             store.save_pages(self.output, rows)
