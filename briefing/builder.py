@@ -50,6 +50,7 @@ class BuildResult:
     base_path: str = ""
     repaired: str = ""  # what an interrupted build had left, now put right
     half_written: bool = False  # the output was left half-written by this build's own failure (the next one repairs it)
+    left: int = 0  # pages of the kinds asked to be left for a later build, left as they were (see Builder.build)
 
 
 class Builder:
@@ -59,18 +60,21 @@ class Builder:
         self.cache = Incremental(options.content, options.templates, options.output, progress)
         self.committed: set[str] | None = None  # the output files of this builder's last build
 
-    def build(self) -> BuildResult:
+    def build(self, later: frozenset[str] = frozenset()) -> BuildResult:
+        """Build the site. Pages of the kinds in `later` whose file the output holds are not rendered again but
+        left as they were, for the next build to bring up to date (serve renders the briefing pack's volumes,
+        200 briefs each, after the reload, as it indexes for search)."""
         # A build makes many long-lived objects and few reference cycles: the collector's
         # passes over them cost about a tenth of the time and free next to nothing.
         collecting = gc.isenabled()
         gc.disable()
         try:
-            return self.build_once()
+            return self.build_once(later)
         finally:
             if collecting:
                 gc.enable()
 
-    def build_once(self) -> BuildResult:
+    def build_once(self, later: frozenset[str]) -> BuildResult:
         started = time.perf_counter()
         options = self.options
         problems = Problems()
@@ -79,12 +83,12 @@ class Builder:
             if refused:
                 raise ContentError(refused)
             with holding(options.output) as interrupted:
-                return self.build_holding(started, problems, interrupted)
+                return self.build_holding(started, problems, interrupted, later)
         except ContentError as exc:
             errors = sorted(set(problems.errors) | set(exc.problems))
             return BuildResult(False, tuple(errors), tuple(problems.warnings), seconds=time.perf_counter() - started)
 
-    def build_holding(self, started: float, problems: Problems, interrupted: Interrupted | None) -> BuildResult:
+    def build_holding(self, started: float, problems: Problems, interrupted: Interrupted | None, later: frozenset[str]) -> BuildResult:
         """The build, once this process holds the output folder; `interrupted`: what a build stopped midway left."""
         options = self.options
         repaired = interrupted.note(options.output) if interrupted is not None else ""
@@ -111,6 +115,8 @@ class Builder:
             if options.strict and problems.warnings:
                 raise ContentError([])
             todo, kept = self.cache.to_render(pages)
+            todo, left = self.cache.leave(todo, later)
+            kept.update(left)
             staging = Staging(options.output)
             try:
                 sizes, described = render_pages(todo, self.cache.renderer, staging.put, self.progress, self.cache.describe)
@@ -136,4 +142,5 @@ class Builder:
             lost = Problem(str(options.output), 0, f"{exc}; it may have been killed for lack of memory: build again, or with fewer other programs running")
             return BuildResult(False, (lost,), tuple(problems.warnings), seconds=time.perf_counter() - started)
         seconds = time.perf_counter() - started
-        return BuildResult(True, (), tuple(problems.warnings), page_count, len(todo), self.cache.memo.hits, report, seconds, settings.base_path, repaired)
+        return BuildResult(True, (), tuple(problems.warnings), page_count, len(todo), self.cache.memo.hits, report, seconds, settings.base_path, repaired,
+                           left=len(left))

@@ -36,22 +36,27 @@ from .watch import SourceWatcher
 SETTLE_SECONDS = 0.01
 SOFT_RELOAD = "briefing-soft-reload"
 SEARCH_INDEX_CHANGED = "briefing-search-index"  # reloads only a page showing search results
+LATER_PAGES_CHANGED = "briefing-later-pages"  # soft-reloads only a page of a kind left for after the reload
+LATER = frozenset({"pack"})  # kinds of page rendered after the reload: a volume of the pack shows 200 briefs
+CATCH_UP_SECONDS = 0.3  # after the reload, time for the browser to fetch the page it reloads before the next build
 # A livereload.js plugin: on a content change it fetches the page again and swaps
 # in its body (keeping the scroll position, and much faster than a navigation),
 # or reloads a page with scripts of its own (a swapped-in body runs none); when a
-# new search index is in place it reloads the search page; stylesheet and
-# template changes keep livereload's own reloads.
+# new search index is in place it reloads the search page, and when the pages left
+# for after the reload are rendered, those pages; stylesheet and template changes
+# keep livereload's own reloads.
 SOFT_RELOAD_SCRIPT = b"""<script>(function () {
   var latest = 0;
   function SoftReload() {}
   SoftReload.identifier = "briefing-soft-reload";
   SoftReload.version = "1.0";
   SoftReload.prototype.reload = function (path) {
-    if (path === "%s") {
+    if (path === "%(search)s") {
       if (document.getElementById("search")) { location.reload(); }
       return true;
     }
-    if (path !== "%s") { return false; }
+    if (path === "%(later)s" && !document.body.matches("%(later_pages)s")) { return true; }
+    if (path !== "%(soft)s" && path !== "%(later)s") { return false; }
     var mine = ++latest;
     fetch(location.href, {cache: "no-store"}).then(function (response) { return response.text(); }).then(function (text) {
       if (mine !== latest) { return; }
@@ -66,7 +71,8 @@ SOFT_RELOAD_SCRIPT = b"""<script>(function () {
     if (window.LiveReload && window.LiveReload.addPlugin) { window.LiveReload.addPlugin(SoftReload); }
     else { setTimeout(install, 10); }
   })();
-})();</script>""" % (SEARCH_INDEX_CHANGED.encode(), SOFT_RELOAD.encode())
+})();</script>""" % {b"search": SEARCH_INDEX_CHANGED.encode(), b"soft": SOFT_RELOAD.encode(), b"later": LATER_PAGES_CHANGED.encode(),
+                     b"later_pages": ", ".join(f".page-{kind}" for kind in sorted(LATER)).encode()}
 # Loads livereload.js, which opens its socket to where it was loaded from (the port in ?port=: location.port is empty for 80).
 LIVERELOAD_SCRIPT = b"""<script>(function () {
   var script = document.createElement("script");
@@ -285,8 +291,8 @@ class Rebuilder:
         self.changed: set[str] = set()
         self.changed_at: float | None = None
 
-    def build(self) -> BuildResult:
-        result = self.builder.build()
+    def build(self, later: frozenset[str] = frozenset()) -> BuildResult:
+        result = self.builder.build(later)
         # What a build keeps lives until the next one: frozen, the collector stops walking it (at 10,000 briefs,
         # a pause of over a second at the first collection after each full build).
         gc.freeze()
@@ -313,12 +319,23 @@ class Rebuilder:
 
     def rebuild(self) -> None:
         self.changed_at = None
-        result = self.build()
+        result = self.build(LATER)
         path = reload_path(self.changed, self.builder.options.templates)
         if path != SOFT_RELOAD:
             self.state.restyled = self.state.generation
         LiveReloadHandler.reload_waiters(path)
         self.changed = set()
+        self.index.after(result)
+        if result.left:
+            ioloop.IOLoop.current().call_later(CATCH_UP_SECONDS, self.catch_up, self.state.generation)
+
+    def catch_up(self, generation: int) -> None:
+        """Render the pages the build of `generation` left for after the reload, unless a newer build ran or is
+        about to (it leaves them too, and catches up after itself)."""
+        if generation != self.state.generation or self.changed_at is not None:
+            return
+        result = self.build()
+        LiveReloadHandler.reload_waiters(LATER_PAGES_CHANGED)
         self.index.after(result)
 
 

@@ -3,6 +3,8 @@
 import shutil
 from pathlib import Path
 
+from helpers import build_here
+
 from briefing.builder import Builder, BuildOptions
 from briefing.parallel import WorkerLost
 from briefing.writer import Staging
@@ -150,6 +152,21 @@ def fresh_model(workspace: Path):
     builder.cache.memo.store = None
     result = builder.build()
     return result, builder.cache.last.site if result.ok else None
+
+
+def test_pages_left_for_later_keep_their_file_until_the_next_build_renders_them(workspace):
+    builder = Builder(BuildOptions(workspace / "content", workspace / "templates", workspace / "site"))
+    builder.build()
+    pack = workspace / "site" / "pack" / "index.html"
+    before = pack.read_bytes()
+    edit(workspace / "content" / "companies" / "li-auto.md", "## ", "A new line.\n\n## ")
+    first = builder.build(later=frozenset({"pack"}))
+    assert (first.rendered, first.left, first.report.written) == (1, 1, 1) and pack.read_bytes() == before
+    second = builder.build()
+    assert (second.rendered, second.left) == (1, 0) and b"A new line." in pack.read_bytes()
+    assert builder.build().rendered == 0
+    assert build_here(output=workspace / "fresh").ok
+    assert pack.read_bytes() == (workspace / "fresh" / "pack" / "index.html").read_bytes()
 
 
 def test_link_edits_patch_the_model_into_exactly_what_a_full_build_makes(workspace):

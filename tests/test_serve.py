@@ -204,6 +204,24 @@ def test_search_is_indexed_in_the_background_after_the_reload(preview, page):
     expect(search.locator(".pagefind-ui__result-inner > .pagefind-ui__result-title a")).to_have_text(["XPeng"], timeout=20000)
 
 
+def test_the_pack_is_rendered_after_the_reload_and_an_open_pack_page_follows(preview, page):
+    """A volume of the pack shows 200 briefs: serve leaves it for after the reload, then renders it alone."""
+    from playwright.sync_api import expect
+
+    lines = preview.collect_output()
+    page.goto(preview.url("companies/xpeng/"))
+    page.wait_for_function("() => window.LiveReload !== undefined", timeout=20000)
+    pack = page.context.new_page()
+    pack.goto(preview.url("pack/"))
+    pack.wait_for_function("() => window.LiveReload !== undefined", timeout=20000)
+    preview.edit("companies/xpeng.md", "## ", "A sentence about its pangolin.\n\n## ")
+    expect(page.locator("main")).to_contain_text("pangolin", timeout=20000)
+    expect(pack.locator("#brief-xpeng")).to_contain_text("pangolin", timeout=20000)
+    built = [line for line in lines if line.startswith("built")]
+    assert re.search(r"\(1 rendered", built[0]) and re.search(r"\(1 rendered", built[1]), built  # the company page, then the volume
+    assert "pangolin" in (preview.root / "site" / "pack" / "index.html").read_text("utf-8")
+
+
 TRAVERSALS = [
     "/ev-briefing/../secret.txt",
     "/ev-briefing/../../etc/passwd",

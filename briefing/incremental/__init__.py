@@ -59,6 +59,7 @@ class Incremental:
         self.new_process = True
         self.last_history: tuple[tuple, History] | None = None  # the last history read, by what it was read for
         self.history_keys: set[bytes] = set()  # the cache entries of its blob pairs
+        self.left: set[str] = set()  # output files the last build left as they were (leave): their pages are not as declared
 
     def start(self, options_and_date: str, trust_output: bool = True) -> QuickResult | None:
         """Before a build: look at the templates; in a new process, at the record of the last build, and
@@ -160,6 +161,8 @@ class Incremental:
             return list(pages), {}
         last = self.written[1] if self.written is not None and len(self.written[1]) == len(pages) else None
         fresh = pages if last is None else list(compress(pages, map(is_not, pages, last)))
+        if last is not None and self.left:
+            fresh += [page for page, old in zip(pages, last) if page is old and page.output_file in self.left]
         self.pending = {**self.prints, **self.fingerprints.of(fresh)} if last is not None else self.fingerprints.of(fresh)
         todo, kept = [], {}
         for page in pages:
@@ -169,6 +172,15 @@ class Incremental:
             else:
                 todo.append(page)
         return todo, kept
+
+    def leave(self, todo: list[PageView], kinds: frozenset[str]) -> tuple[list[PageView], dict[str, int]]:
+        """The pages to render but those of `kinds` whose file the output holds, and the sizes of those files, left
+        as they are: their old fingerprints stand, so the next build renders them."""
+        left = {page.output_file for page in todo if page.kind in kinds and page.output_file in self.sizes}
+        for name in left:
+            self.pending[name] = self.prints.get(name, b"")
+        self.left = left
+        return [page for page in todo if page.output_file not in left], {name: self.sizes[name] for name in left}
 
     def built(self, site: Site, pages: tuple[PageView, ...], page_count: int, sizes: dict[str, int], described: dict[str, object],
               warnings: list[Problem]) -> None:
@@ -204,5 +216,5 @@ class Incremental:
 
     def forget(self) -> None:
         """Render every page next time: what is on disk may not be what the last build put there."""
-        self.prints, self.sizes, self.written = {}, {}, None
+        self.prints, self.sizes, self.written, self.left = {}, {}, None, set()
 
