@@ -3,7 +3,8 @@
     python .github/screenshots/take.py [--out DIR] [--dark] [--pdf]
 
 Writes <page>-desktop.png (1280 px wide) and <page>-phone.png (390 px) for each page below, in light mode
-(and <page>-...-dark.png with --dark); with --pdf also each page printed to PDF, for `pdftoppm`.
+(and <page>-...-dark.png with --dark); with --pdf also each page printed to PDF (A4) and its first two printed
+pages as <page>-print-01.png and <page>-print-02.png (by pdftoppm).
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 PAGES = {"home": "", "map": "map/", "matrix": "matrix/", "landscape": "landscape/", "company": "companies/xiaomi/", "companies": "companies/",
-         "changes": "changes/", "review": "review/", "history": "companies/li-auto/#history", "search": "search/?q=brand"}  # with '#': only that part of the page
+         "changes": "changes/", "review": "review/", "history": "companies/li-auto/#history", "search": "search/?q=brand",
+         "pack": "pack/"}  # with '#': only that part of the page
 WIDTHS = {"desktop": 1280, "phone": 390}
+TALL = {"pack": 2400}  # pages photographed only down to this many pixels: the pack holds every brief
 
 
 def main() -> None:
@@ -63,6 +66,8 @@ def photograph(base: str, options: argparse.Namespace) -> None:
                         _, hash_, part = PAGES[name].partition("#")
                         if hash_:
                             page.locator(f"#{part}").screenshot(path=path)
+                        elif name in TALL:
+                            page.screenshot(path=path, clip={"x": 0, "y": 0, "width": width, "height": TALL[name]})
                         else:
                             page.screenshot(path=path, full_page=True)
                     page.close()
@@ -70,7 +75,9 @@ def photograph(base: str, options: argparse.Namespace) -> None:
                 page = browser.new_page()
                 for name in options.pages:
                     page.goto(base + PAGES[name])
-                    page.pdf(path=str(options.out / f"{name}.pdf"), format="A4", print_background=True)
+                    pdf = options.out / f"{name}.pdf"
+                    page.pdf(path=str(pdf), format="A4", print_background=True)
+                    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "2", str(pdf), str(options.out / f"{name}-print")], check=True)
         finally:
             browser.close()
 
