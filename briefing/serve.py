@@ -38,7 +38,7 @@ SOFT_RELOAD = "briefing-soft-reload"
 SEARCH_INDEX_CHANGED = "briefing-search-index"  # reloads only a page showing search results
 LATER_PAGES_CHANGED = "briefing-later-pages"  # soft-reloads only a page of a kind left for after the reload
 LATER = frozenset({"pack"})  # kinds of page rendered after the reload: a volume of the pack shows 200 briefs
-CATCH_UP_SECONDS = 1.0  # a pause in the saves after which the pages left for later are rendered: never in the way of the next edit
+CATCH_UP_SECONDS = 1.0  # a pause in the saves after which the pages left for later are rendered, out of the way of quick saves
 # A livereload.js plugin: on a content change it fetches the page again and swaps
 # in its body (keeping the scroll position, and much faster than a navigation),
 # or reloads a page with scripts of its own (a swapped-in body runs none); when a
