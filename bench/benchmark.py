@@ -351,7 +351,9 @@ def preview_edits(size: Size, edits: int) -> dict[str, list[float]]:
     """Seconds from a brief written to disk to its page rewritten by a running `build.py serve`.
 
     Text edits add a sentence; link edits also link a different company each time, and count
-    until that company's page lists the edited brief under "Referenced by" too.
+    until that company's page lists the edited brief under "Referenced by" too. After the
+    last edit, "pack": until the briefing pack's volume that holds the brief shows it too
+    (serve renders the volumes once the saves pause).
     """
     output = size.site / "briefing-serve"
     remove(output)
@@ -366,7 +368,7 @@ def preview_edits(size: Size, edits: int) -> dict[str, list[float]]:
         server = subprocess.Popen(command, cwd=size.work, env=size.env["briefing"], stdout=handle, stderr=subprocess.STDOUT)
     original = size.edited.read_text("utf-8")
     page = output / "companies" / size.edited.stem / "index.html"
-    timings: dict[str, list[float]] = {"text": [], "link": []}
+    timings: dict[str, list[float]] = {"text": [], "link": [], "pack": []}
     try:
         while "Serving on" not in log.read_text("utf-8", "replace"):
             if server.poll() is not None:
@@ -389,6 +391,13 @@ def preview_edits(size: Size, edits: int) -> dict[str, list[float]]:
                     time.sleep(0.002)
                 timings[kind].append(time.perf_counter() - started)
                 print(f"    {kind} edit {n}: {timings[kind][-1] * 1000:.0f} ms", flush=True)
+        volumes = [output / "pack" / "index.html", *sorted((output / "pack").glob("*/index.html"))]
+        while not any(shows(volume, marker) for volume in volumes):
+            if time.perf_counter() - started > 300:
+                raise RuntimeError("the preview did not render the pack's volume within 300 s")
+            time.sleep(0.002)
+        timings["pack"].append(time.perf_counter() - started)
+        print(f"    pack's volume: {timings['pack'][-1] * 1000:.0f} ms after the last edit", flush=True)
     finally:
         size.edited.write_text(original, "utf-8")
         server.terminate()
@@ -557,7 +566,7 @@ def floor_lines(results: dict, sizes: list[int]) -> list[str]:
 def preview_lines(results: dict, sizes: list[int]) -> list[str]:
     rows = []
     for count in sizes:
-        for kind, label in (("text", "text edit"), ("link", "edit adding a link")):
+        for kind, label in (("text", "text edit"), ("link", "edit adding a link"), ("pack", "the pack's volume, after the last edit (rendered once the saves pause for 1 s)")):
             values = results.get(f"{count}/briefing/preview_{kind}")
             if values:
                 rows.append(f"| {count:,} | {label} | {statistics.median(values) * 1000:.0f} ms | {min(values) * 1000:.0f} ms | {max(values) * 1000:.0f} ms | {len(values)} |")
