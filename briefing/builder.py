@@ -114,9 +114,7 @@ class Builder:
             problems.raise_errors()
             if options.strict and problems.warnings:
                 raise ContentError([])
-            todo, kept = self.cache.to_render(pages)
-            todo, left = self.cache.leave(todo, later)
-            kept.update(left)
+            todo, kept = self.cache.to_render(pages, later)
             staging = Staging(options.output)
             try:
                 sizes, described = render_pages(todo, self.cache.renderer, staging.put, self.progress, self.cache.describe)
@@ -143,4 +141,4 @@ class Builder:
             return BuildResult(False, (lost,), tuple(problems.warnings), seconds=time.perf_counter() - started)
         seconds = time.perf_counter() - started
         return BuildResult(True, (), tuple(problems.warnings), page_count, len(todo), self.cache.memo.hits, report, seconds, settings.base_path, repaired,
-                           left=len(left))
+                           left=len(self.cache.left))

@@ -150,20 +150,27 @@ class Incremental:
             pages = pages_with_new_texts(self.written[1], self.written[0], site)
         return declare_pages(site, problems) if pages is None else pages
 
-    def to_render(self, pages: tuple[PageView, ...]) -> tuple[list[PageView], dict[str, int]]:
+    def to_render(self, pages: tuple[PageView, ...], later: frozenset[str] = frozenset()) -> tuple[list[PageView], dict[str, int]]:
         """The pages whose fingerprint is not that of their file in the output, and the sizes of the others.
         A page that is the very object the output was written from needs no fingerprint. With nothing to
-        compare (a first build), every page is rendered, and fingerprinted where it renders (`describe`)."""
+        compare (a first build), every page is rendered, and fingerprinted where it renders (`describe`).
+        A page of a kind in `later` that may have changed is left as its file is, not even fingerprinted
+        (`self.left`): its old fingerprint stands, so the next build looks at it again."""
         store = self.store.path if self.inputs is not None else None  # a record will be saved: store the company pages
         self.describe = PageNotes(self.fingerprints.salt, store, self.output) if store or not self.prints else None
         if not self.prints:
-            self.pending = {}
+            self.pending, self.left = {}, set()
             return list(pages), {}
         last = self.written[1] if self.written is not None and len(self.written[1]) == len(pages) else None
         fresh = pages if last is None else list(compress(pages, map(is_not, pages, last)))
         if last is not None and self.left:
             fresh += [page for page, old in zip(pages, last) if page is old and page.output_file in self.left]
-        self.pending = {**self.prints, **self.fingerprints.of(fresh)} if last is not None else self.fingerprints.of(fresh)
+        self.left = {page.output_file for page in fresh if page.kind in later and page.output_file in self.sizes}
+        if self.left:
+            fresh = [page for page in fresh if page.output_file not in self.left]
+        prints = self.fingerprints.of(fresh)
+        self.pending = {**self.prints, **prints} if last is not None else prints
+        self.pending.update((name, self.prints.get(name, b"")) for name in self.left)
         todo, kept = [], {}
         for page in pages:
             name = page.output_file
@@ -172,15 +179,6 @@ class Incremental:
             else:
                 todo.append(page)
         return todo, kept
-
-    def leave(self, todo: list[PageView], kinds: frozenset[str]) -> tuple[list[PageView], dict[str, int]]:
-        """The pages to render but those of `kinds` whose file the output holds, and the sizes of those files, left
-        as they are: their old fingerprints stand, so the next build renders them."""
-        left = {page.output_file for page in todo if page.kind in kinds and page.output_file in self.sizes}
-        for name in left:
-            self.pending[name] = self.prints.get(name, b"")
-        self.left = left
-        return [page for page in todo if page.output_file not in left], {name: self.sizes[name] for name in left}
 
     def built(self, site: Site, pages: tuple[PageView, ...], page_count: int, sizes: dict[str, int], described: dict[str, object],
               warnings: list[Problem]) -> None:

@@ -4,7 +4,9 @@ Loading a large site's model takes seconds even from the cache. This path
 reads only the record of the last build, the briefs that changed and their
 stored pages: a brief that kept the text of its front-matter (so no YAML is
 read) and whose body kept its links, anchors and citations changes only the
-pages whose view shows texts (views.views_showing_texts: its own page), and
+pages whose view shows texts (views.views_showing_texts: its own page, and the
+volume of the briefing pack that holds it, rendered again from the stored pages
+of the volume's other companies, which keep the text they showed), and
 every other page, problem and warning of the last build holds (a stricter
 rule than patch.with_new_texts, which also takes new links in memory). Anything else returns None, and
 the build runs in full.
@@ -74,7 +76,8 @@ class StoredPage:
         return PageView(self.url, self.kind, self.title, self.template, self.chrome, self.company, text, self.absolute_links)
 
     def text(self, body: RenderedBody | None = None) -> CompanyText:
-        return CompanyText(body or self.body, self.referenced_by, self.history)
+        """The text the page showed, or with `body` instead."""
+        return CompanyText(self.body if body is None else body, self.referenced_by, self.history)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,17 +207,17 @@ def edited_page(content: Path, path: str, entry: bytes, record: BuildRecord, row
 def edited_volumes(output: Path, store: Store, record: BuildRecord, edited: list[PageView]) -> list[PageView] | None:
     """The volumes of the briefing pack that show the edited pages' companies, with their new texts; None when
     the store lacks what one of them shows as the record has it."""
-    texts = {page.item.slug: PackBrief(page.item, page.text) for page in edited}
+    fresh = {page.item.slug: PackBrief(page.item, page.text) for page in edited}
     found = stored_pages(output, store, record, [name.removesuffix("index.html") for name in record.outputs if name.startswith(urls.PACK)],
                          StoredVolume)
     if found is None:
         return None
-    volumes = [volume for volume in found if not texts.keys().isdisjoint(volume.slugs)]
-    shown = stored_pages(output, store, record, [slug for volume in volumes for slug in volume.slugs if slug not in texts], StoredPage)
+    volumes = [volume for volume in found if not fresh.keys().isdisjoint(volume.slugs)]
+    shown = stored_pages(output, store, record, [slug for volume in volumes for slug in volume.slugs if slug not in fresh], StoredPage)
     if shown is None:
         return None
-    others = {page.company.slug: PackBrief(page.company, page.text()) for page in shown}
-    return [volume.page(tuple(texts.get(slug) or others[slug] for slug in volume.slugs)) for volume in volumes]
+    briefs = {**{page.company.slug: PackBrief(page.company, page.text()) for page in shown}, **fresh}
+    return [volume.page(tuple(briefs[slug] for slug in volume.slugs)) for volume in volumes]
 
 
 def stored_pages(output: Path, store: Store, record: BuildRecord, keys: list[str], kind: type[T]) -> list[T] | None:
