@@ -100,11 +100,11 @@ class Builder:
         try:
             date = build_date()
             tip = repository_tip(options.content)  # a new commit (or more of a shallow clone's history) changes the history
-            quick = self.cache.start(repr((options, date, tip)), trust_output=not repairing)
+            quick = self.cache.start(repr((options, date, tip)), trust_output=not repairing, later=later)
             if quick is not None:
                 record = quick.record
                 return BuildResult(True, (), record.warnings, record.pages, quick.rendered, quick.reused, quick.report,
-                                   time.perf_counter() - started, record.base_path, repaired)
+                                   time.perf_counter() - started, record.base_path, repaired, left=len(record.left))
             settings, documents = load_documents(options.content, problems, options.base_url, self.cache.memo.read, self.cache.memo.list_files,
                                                  options.offline)
             history = self.cache.history(tip, settings)

@@ -44,15 +44,7 @@ NUMBERED_CITE = re.compile(r'<sup class="cite"><a href="#source-([^"]+)">\?</a><
 # In a converted body, text never holds a raw "<" (it is escaped), so these match tags only.
 HEADING_TAG = re.compile(r"<(/?)h([1-6])\b")
 HEADING_ID = re.compile(r'(<h[1-6] id=")')
-FRAGMENT_LINK = re.compile(r'(<a\b[^>]*?\shref=")#')
-
-
-def as_section(html: str, section: str) -> str:
-    """A body's HTML as one section of a longer document (the briefing pack): its headings one level down, and
-    their ids and the links within the body to them (and to its sources) prefixed with `section/`, so that
-    they stay unique."""
-    html = FRAGMENT_LINK.sub(lambda m: f"{m[1]}#{section}/", HEADING_ID.sub(lambda m: f"{m[1]}{section}/", html))
-    return HEADING_TAG.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + 1, 6)}", html)
+FRAGMENT_LINK = re.compile(r'(<a\b[^>]*?\shref=")#([^"]*)')
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +92,21 @@ def pack_html(html: str) -> bytes:
     """A body's HTML as the site model holds it: compressed, a quarter of the size. Every body of a site is in
     memory from conversion to the end of the build; it is read once, to render its page."""
     return zlib.compress(html.encode("utf-8"), 1)
+
+
+def as_section(body: RenderedBody, slug: str) -> str:
+    """A company's body as its section of a longer document (the briefing pack): its headings one level down,
+    their ids and the body's links to them and to its sources prefixed with `slug/` so that they stay unique,
+    and its links to other parts of its company page sent to that page."""
+    anchors = {heading.anchor for heading in body.headings}
+
+    def fragment(m: re.Match) -> str:
+        target = m[2]
+        return f"{m[1]}#{slug}/{target}" if target in anchors or target.startswith("source-") else f"{m[1]}{SITE}companies/{slug}/#{target}"
+
+    html = HEADING_ID.sub(lambda m: f"{m[1]}{slug}/", body.html)
+    html = FRAGMENT_LINK.sub(fragment, html)
+    return HEADING_TAG.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + 1, 6)}", html)
 
 
 def markdown_extensions() -> list:

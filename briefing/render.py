@@ -76,7 +76,7 @@ class PageContext:
         section of a longer page (markup.as_section)."""
         if body is None:
             return Markup("")
-        html = as_section(body.html, section) if section else body.html
+        html = as_section(body, section) if section else body.html
         if self.settings.offline:
             return Markup(SITE_LINK.sub(lambda m: f'href="{self.prefix}{urls.with_index_file(m[1])}"', html))
         return Markup(html.replace(f'href="{SITE}', f'href="{self.prefix}'))

@@ -22,6 +22,7 @@ from typing import Callable, Iterable
 from . import urls
 from .diagrams import HOME_MAP_LIMIT, landscape_map, network_map, threat_matrix
 from .export import companies_data, event_rows, relation_rows
+from .markup import RenderedBody
 from .model import (
     REVIEW_KINDS,
     ChangeEntry,
@@ -112,8 +113,10 @@ PACK_VOLUME = 200  # briefs in a volume of the briefing pack
 
 @dataclass(frozen=True, slots=True)
 class PackBrief:
+    """A brief as the pack shows it: the company and its converted body (not its backlinks or history)."""
+
     company: Company
-    text: CompanyText
+    body: RenderedBody
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,10 +128,10 @@ class PackVolume:
     briefs: tuple[PackBrief, ...]
 
     def with_texts(self, texts: dict[str, CompanyText]) -> "PackVolume":
-        """The volume with its briefs' texts from `texts` (the same object where unchanged)."""
-        if all(texts[b.company.slug] is b.text for b in self.briefs):
+        """The volume with its briefs' bodies from `texts` (the same object where unchanged)."""
+        if all(texts[b.company.slug].body is b.body for b in self.briefs):
             return self
-        return dataclasses.replace(self, briefs=tuple(PackBrief(b.company, texts[b.company.slug]) for b in self.briefs))
+        return dataclasses.replace(self, briefs=tuple(PackBrief(b.company, texts[b.company.slug].body) for b in self.briefs))
 
 
 def pack_volumes(site: Site) -> list[tuple[str, str, PackVolume]]:
@@ -137,7 +140,7 @@ def pack_volumes(site: Site) -> list[tuple[str, str, PackVolume]]:
     volumes = tuple((urls.pack_volume(n), group[0].title, group[-1].title) for n, group in enumerate(groups, 1))
     return [
         (url, "Briefing pack" if len(groups) == 1 else f"Briefing pack, volume {n} of {len(groups)}",
-         PackVolume(n, volumes, tuple(PackBrief(c, site.texts[c.slug]) for c in group)))
+         PackVolume(n, volumes, tuple(PackBrief(c, site.texts[c.slug].body) for c in group)))
         for n, (group, (url, _, _)) in enumerate(zip(groups, volumes), 1)
     ]
 

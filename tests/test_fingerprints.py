@@ -49,7 +49,11 @@ def test_the_pages_of_a_site_with_new_texts_are_the_last_pages_but_those_of_the_
     text = fixture_site.texts["beta-cells"]
     edited = dataclasses.replace(fixture_site, texts={**fixture_site.texts, "beta-cells": dataclasses.replace(text, referenced_by=())})
     patched = pages_with_new_texts(pages, fixture_site, edited)
-    assert [new.url for new, old in zip(patched, pages) if new is not old] == ["companies/beta-cells/", "pack/"]
+    assert [new.url for new, old in zip(patched, pages) if new is not old] == ["companies/beta-cells/"]  # the pack shows no backlinks
     assert patched == declare_pages(edited, Problems())
+    rewritten = dataclasses.replace(edited, texts={**edited.texts, "beta-cells": dataclasses.replace(text, body=fixture_site.texts["alpha-motors"].body)})
+    patched = pages_with_new_texts(pages, fixture_site, rewritten)
+    assert [new.url for new, old in zip(patched, pages) if new is not old] == ["companies/beta-cells/", "pack/"]  # its body: the pack too
+    assert patched == declare_pages(rewritten, Problems())
     renamed = dataclasses.replace(edited, companies=edited.companies[::-1])
     assert pages_with_new_texts(pages, fixture_site, renamed) is None  # anything else new: declared anew

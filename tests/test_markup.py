@@ -250,3 +250,16 @@ def test_a_heading_s_anchor_comes_from_the_characters_it_shows(converter, headin
     body = converter.convert(heading + "\n\nText.")
     assert [(h.text, h.anchor) for h in body.headings] == [(text, anchor)]
     assert f'id="{anchor}"' in body.html
+
+
+def test_a_body_as_a_section_of_the_pack_keeps_its_ids_unique_and_its_links_landing():
+    from briefing.markup import as_section
+
+    body = BodyConverter(Names.build({}, {})).convert(
+        "# Title\n\nSee [below](#outlook), [the facts](#facts) and [@wire].\n\n## Outlook\n\nText with href=\"#outlook\" as words.\n")
+    assert as_section(body, "nio") == (
+        '<h2 id="nio/title">Title</h2>\n'
+        '<p>See <a href="#nio/outlook">below</a>, <a href="@site/companies/nio/#facts">the facts</a> and '
+        '<span class="cites"><sup class="cite"><a href="#nio/source-wire">1</a></sup></span>.</p>\n'
+        '<h3 id="nio/outlook">Outlook</h3>\n'
+        '<p>Text with href="#outlook" as words.</p>')

@@ -69,6 +69,27 @@ def test_an_edited_body_renders_its_page_alone_without_loading_the_site(workspac
     assert_same_as_a_fresh_build(workspace)
 
 
+@pytest.mark.parametrize("edit_made", [
+    pytest.param(("Nio is positioned in the luxury market", "Nio, edited, is positioned in the luxury market"), id="the quick path"),
+    pytest.param(("title: Nio", "title: NIO Inc."), id="a full build"),
+])
+def test_a_volume_left_for_later_by_a_new_process_is_rendered_by_the_next(workspace, edit_made):
+    """serve leaves the pack's volumes for after the reload; if it stops before it catches up, the record says
+    so, and the next build of any process renders them."""
+    from briefing.builder import Builder, BuildOptions
+
+    build()
+    pack = workspace / "site" / "pack" / "index.html"
+    before = pack.read_bytes()
+    edit(workspace / "content" / "companies" / "nio.md", *edit_made)
+    left = Builder(BuildOptions(Path("content"), Path("templates"), Path("site"))).build(later=frozenset({"pack"}))
+    assert left.ok and left.left == 1 and pack.read_bytes() == before
+    caught_up = build()
+    assert caught_up.ok and caught_up.rendered == 1 and caught_up.left == 0 and pack.read_bytes() != before
+    assert build().rendered == 0
+    assert_same_as_a_fresh_build(workspace)
+
+
 def test_an_edited_body_is_rendered_without_reading_yaml(workspace, loads, monkeypatch):
     build()
     monkeypatch.setattr(yamlsafe, "yaml_loader", lambda: pytest.fail("the quick path read YAML"))

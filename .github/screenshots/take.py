@@ -4,7 +4,7 @@
 
 Writes <page>-desktop.png (1280 px wide) and <page>-phone.png (390 px) for each page below, in light mode
 (and <page>-...-dark.png with --dark); with --pdf also each page printed to PDF (A4) and its first two printed
-pages as <page>-print-01.png and <page>-print-02.png (by pdftoppm).
+pages as <page>-print-1.png and <page>-print-2.png (by pdftoppm).
 """
 
 from __future__ import annotations
@@ -77,7 +77,9 @@ def photograph(base: str, options: argparse.Namespace) -> None:
                     page.goto(base + PAGES[name])
                     pdf = options.out / f"{name}.pdf"
                     page.pdf(path=str(pdf), format="A4", print_background=True)
-                    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "2", str(pdf), str(options.out / f"{name}-print")], check=True)
+                    for number in (1, 2):
+                        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", str(number), "-l", str(number), "-singlefile", str(pdf),
+                                        str(options.out / f"{name}-print-{number}")], check=True)
         finally:
             browser.close()
 

@@ -61,7 +61,7 @@ class Incremental:
         self.history_keys: set[bytes] = set()  # the cache entries of its blob pairs
         self.left: set[str] = set()  # output files the last build left as they were (leave): their pages are not as declared
 
-    def start(self, options_and_date: str, trust_output: bool = True) -> QuickResult | None:
+    def start(self, options_and_date: str, trust_output: bool = True, later: frozenset[str] = frozenset()) -> QuickResult | None:
         """Before a build: look at the templates; in a new process, at the record of the last build, and
         bring the output up to date without loading the site when only briefs' texts changed (None otherwise).
         Without `trust_output` (an interrupted build left it), no file of the output is taken as recorded."""
@@ -77,7 +77,8 @@ class Incremental:
         if record is None or not trust_output:
             return None
         if record.key == self.key:
-            quick = quick_build(self.content, self.output, self.store, record, self.inputs, self.renderer, self.fingerprints, self.recorded_names())
+            quick = quick_build(self.content, self.output, self.store, record, self.inputs, self.renderer, self.fingerprints, self.recorded_names(),
+                                later)
             if quick is not None:
                 if quick.record != record:
                     save_record(self.store, self.output, quick.record)
@@ -192,7 +193,8 @@ class Incremental:
         if MISSING in stamps.values():
             return  # a file is gone already: the next build looks at every page again
         outputs = {name: stamp + self.prints.get(name, b"") for name, stamp in stamps.items()}
-        save_record(self.store, self.output, BuildRecord(self.key, inputs, outputs, page_count, site.settings.base_path, tuple(warnings)))
+        save_record(self.store, self.output, BuildRecord(self.key, inputs, outputs, page_count, site.settings.base_path, tuple(warnings),
+                                                         tuple(sorted(self.left))))
         self.store.put_many({self.names_key(): storable((self.last.names, self.last.autolink))})
         self.store_pages(pages, described)
 

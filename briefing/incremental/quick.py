@@ -56,8 +56,8 @@ MAX_BRIEFS = 20  # a larger change (a search and replace) goes to the full build
 @dataclass(frozen=True, slots=True)
 class StoredPage:
     """A company page as the quick path needs it: its declaration without its text, what the rest of the site
-    reads of that text (model.links_of, model.anchors_and_citations), and the text the page showed (for the
-    pack volume that shows it too)."""
+    reads of that text (model.links_of, model.anchors_and_citations), and the body the page showed (for the
+    pack's volume that shows it too)."""
 
     url: str
     kind: str
@@ -75,9 +75,8 @@ class StoredPage:
     def page(self, text: CompanyText | None) -> PageView:
         return PageView(self.url, self.kind, self.title, self.template, self.chrome, self.company, text, self.absolute_links)
 
-    def text(self, body: RenderedBody | None = None) -> CompanyText:
-        """The text the page showed, or with `body` instead."""
-        return CompanyText(self.body if body is None else body, self.referenced_by, self.history)
+    def text(self, body: RenderedBody) -> CompanyText:
+        return CompanyText(body, self.referenced_by, self.history)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,10 +133,11 @@ def intact(output: Path, record: BuildRecord) -> bool:
 
 
 def quick_build(content: Path, output: Path, store: Store, record: BuildRecord, inputs: dict[str, bytes], renderer: Renderer,
-                fingerprints: Fingerprints, names: tuple[Names, bool] | None) -> QuickResult | None:
+                fingerprints: Fingerprints, names: tuple[Names, bool] | None, later: frozenset[str] = frozenset()) -> QuickResult | None:
     """Bring the output up to date with `inputs` (the content and templates as scanned now) from `record` (the
     last build's, with the same options, date and engine), or None when a full build is needed. `names`: the
-    company names and autolink setting the last build converted bodies with."""
+    company names and autolink setting the last build converted bodies with. Volumes of the pack to render
+    again are left as they are when `later` holds their kind, and the record says so (BuildRecord.left)."""
     if views_showing_texts() != ("company", "pack"):
         return None  # a new kind of page shows texts: teach this path its pages first
     edited = changed_files(inputs, record.inputs)
@@ -151,15 +151,17 @@ def quick_build(content: Path, output: Path, store: Store, record: BuildRecord, 
         if page is None:
             return None
         pages.append(page)
-    volumes = edited_volumes(output, store, record, pages) if pages else []
+    volumes = edited_volumes(output, store, record, pages) if pages or record.left else []
     if volumes is None:
         return None
+    left = tuple(sorted(volume.output_file for volume in volumes if volume.kind in later))
+    todo = pages + [volume for volume in volumes if volume.kind not in later]
     report = WriteReport(0, len(record.outputs), 0)
-    if pages:
-        report, record = render_pages(pages + volumes, output, renderer, fingerprints, record, store)
-    if pages or inputs != record.inputs:
-        record = dataclasses.replace(record, inputs=inputs)
-    return QuickResult(record, len(pages) + len(volumes), len(inputs) - len(edited), report)
+    if todo:
+        report, record = render_pages(todo, output, renderer, fingerprints, record, store)
+    if todo or inputs != record.inputs or left != record.left:
+        record = dataclasses.replace(record, inputs=inputs, left=left)
+    return QuickResult(record, len(todo), len(inputs) - len(edited), report)
 
 
 def edited_briefs(content: Path, edited: set[str]) -> dict[str, str] | None:
@@ -205,18 +207,18 @@ def edited_page(content: Path, path: str, entry: bytes, record: BuildRecord, row
 
 
 def edited_volumes(output: Path, store: Store, record: BuildRecord, edited: list[PageView]) -> list[PageView] | None:
-    """The volumes of the briefing pack that show the edited pages' companies, with their new texts; None when
-    the store lacks what one of them shows as the record has it."""
-    fresh = {page.item.slug: PackBrief(page.item, page.text) for page in edited}
+    """The volumes of the briefing pack that show the edited pages' companies, with their new texts, and those
+    the last build left for later; None when the store lacks what one of them shows as the record has it."""
+    fresh = {page.item.slug: PackBrief(page.item, page.text.body) for page in edited}
     found = stored_pages(output, store, record, [name.removesuffix("index.html") for name in record.outputs if name.startswith(urls.PACK)],
                          StoredVolume)
     if found is None:
         return None
-    volumes = [volume for volume in found if not fresh.keys().isdisjoint(volume.slugs)]
+    volumes = [volume for volume in found if urls.output_file(volume.url) in record.left or not fresh.keys().isdisjoint(volume.slugs)]
     shown = stored_pages(output, store, record, [slug for volume in volumes for slug in volume.slugs if slug not in fresh], StoredPage)
     if shown is None:
         return None
-    briefs = {**{page.company.slug: PackBrief(page.company, page.text()) for page in shown}, **fresh}
+    briefs = {**{page.company.slug: PackBrief(page.company, page.body) for page in shown}, **fresh}
     return [volume.page(tuple(briefs[slug] for slug in volume.slugs)) for volume in volumes]
 
 

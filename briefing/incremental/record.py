@@ -34,6 +34,7 @@ class BuildRecord:
     pages: int
     base_path: str
     warnings: tuple[Problem, ...]
+    left: tuple[str, ...] = ()  # output files left for a later build (Builder.build's `later`): still the older pages
 
     def fingerprint(self, name: str) -> bytes:
         return self.outputs.get(name, b"")[STAMP.size:]

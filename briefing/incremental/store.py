@@ -170,12 +170,13 @@ class Store:
     def save_record(self, output: Path, record: bytes) -> None:
         self.write([("INSERT OR REPLACE INTO builds VALUES (?, ?)", [(output_key(output), sealed(record))])])
 
-    def pages(self, output: Path, slugs: list[str]) -> dict[str, tuple[bytes, bytes]]:
-        """slug -> (fingerprint, data) of the intact stored company pages among `slugs`."""
-        if not slugs:
+    def pages(self, output: Path, keys: list[str]) -> dict[str, tuple[bytes, bytes]]:
+        """key -> (fingerprint, data) of the intact stored pages among `keys` (quick.stored_key: a company's slug,
+        a volume's URL)."""
+        if not keys:
             return {}
-        rows = self.read(f"SELECT slug, fingerprint, data FROM pages WHERE output = ? AND slug IN ({','.join('?' * len(slugs))})", (output_key(output), *slugs))
-        return {slug: (fingerprint, data[DIGEST_SIZE:]) for slug, fingerprint, data in rows
+        rows = self.read(f"SELECT slug, fingerprint, data FROM pages WHERE output = ? AND slug IN ({','.join('?' * len(keys))})", (output_key(output), *keys))
+        return {key: (fingerprint, data[DIGEST_SIZE:]) for key, fingerprint, data in rows
                 if isinstance(data, bytes) and isinstance(fingerprint, bytes) and data[:DIGEST_SIZE] == digest(fingerprint, data[DIGEST_SIZE:])}
 
     def page_prints(self, output: Path) -> dict[str, bytes]:
