@@ -78,7 +78,7 @@ def photograph(base: str, options: argparse.Namespace) -> None:
                     pdf = options.out / f"{name}.pdf"
                     page.pdf(path=str(pdf), format="A4", print_background=True)
                     for number in (1, 2):
-                        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", str(number), "-l", str(number), "-singlefile", str(pdf),
+                        subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", str(number), "-l", str(number), "-singlefile", str(pdf),
                                         str(options.out / f"{name}-print-{number}")], check=True)
         finally:
             browser.close()
