@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import search
+from . import __version__, search
 from .builder import Builder, BuildOptions, BuildResult
 from .guarded import DEFAULT_LIMIT, Limit
 from .problems import ContentError, Problem, Problems
@@ -27,7 +27,9 @@ def positive_seconds(text: str) -> float:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="build.py", description="Build, preview or check a Briefing site.")
+    prog = "build.py" if Path(sys.argv[0]).name == "build.py" else "briefing"  # the console script, or python -m briefing.cli
+    parser = argparse.ArgumentParser(prog=prog, description="Build, preview or check a Briefing site.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("command", nargs="?", default="build", choices=["build", "serve", "check"], help="build the site (default), serve it with live reload, or only check the content")
     parser.add_argument("--content", type=Path, default=Path("content"), help="content folder (default: content)")
     parser.add_argument("--templates", type=Path, default=Path("templates"), help="templates folder (default: templates)")
@@ -38,14 +40,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--offline", action="store_true", help="end every internal link in index.html, so the output folder works opened from disk")
     parser.add_argument("--convert-timeout", type=positive_seconds, default=DEFAULT_LIMIT, metavar="SECONDS",
                         help=f"longest a brief's Markdown may take to convert before it is an error (default: {DEFAULT_LIMIT:g})")
+    parser.add_argument("--format", choices=["text", "github"], default="text",
+                        help="check: also print each error and warning as a GitHub Actions annotation (github)")
     parser.add_argument("--host", default="127.0.0.1", help="serve: address to bind (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="serve: port (default: 8000)")
     return parser.parse_args(argv)
 
 
-def print_problems(problems: list[Problem]) -> None:
+def print_problems(problems: list[Problem], annotate: bool = False) -> None:
+    """Each problem on stderr; with `annotate`, also on stdout as a GitHub Actions annotation."""
     for problem in problems:
         print(problem.format(), file=sys.stderr)
+        if annotate:
+            print(problem.annotation(), flush=True)
 
 
 def base_url_override(args: argparse.Namespace) -> str | None:
@@ -62,10 +69,10 @@ def check(args: argparse.Namespace) -> int:
         pages = declare_pages(site, problems)
         problems.raise_errors()
     except ContentError:
-        print_problems(problems.errors + problems.warnings)
+        print_problems(problems.errors + problems.warnings, args.format == "github")
         print(f"{len(problems.errors)} error(s), {len(problems.warnings)} warning(s)", file=sys.stderr)
         return 1
-    print_problems(problems.warnings)
+    print_problems(problems.warnings, args.format == "github")
     warnings = len(problems.warnings)
     print(f"checked {len(site.companies)} briefs, {len(site.sources)} sources, {sum(page.kind in LISTED for page in pages)} pages: no errors, {warnings} warning(s)")
     return 1 if args.strict and warnings else 0

@@ -31,6 +31,21 @@ class Problem:
         return printable(f"{where}: {prefix}{self.message}")
 
 
+    def annotation(self) -> str:
+        """The problem as a GitHub Actions workflow command, which a pull request shows on the line it names."""
+        place = f"file={escape_property(printable(self.path))}" + (f",line={self.line}" if self.line else "")
+        return f"::{self.severity} {place}::{escape_data(printable(self.message))}"
+
+
+def escape_data(text: str) -> str:
+    """A workflow command's message: %, CR and LF escaped as GitHub's runner reads them back."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
 def printable(line: str) -> str:
     """`line` with what cannot be shown as it is written as an escape (`\\n`, `\\x1b`, `\\u202e`)."""
     return UNPRINTABLE.sub(lambda m: ESCAPES.get(m[0]) or (f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}"), line)

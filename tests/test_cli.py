@@ -113,3 +113,37 @@ def test_each_problem_prints_on_one_line_whatever_the_content_holds(clean_site):
     assert any(line.startswith("content/companies/new\\nline\\x1b[31m.md: file name ") for line in lines), lines
     assert lines[-1].startswith("2 error(s), ")
     assert all(line.startswith("content/companies/") for line in lines[:-1]), lines
+
+
+def test_check_format_github_annotates_each_error_and_warning_at_its_file_and_line(tmp_path):
+    write_site(tmp_path, {
+        "companies/nio.md": brief("Nio", "relations:\n  - to: nowhere\n    type: competitor", body="Text.\n"),
+        "companies/xpeng.md": brief("XPeng", body="See [[nio]].\n", updated="2020-01-01"),
+    })
+    result = check("--format", "github", cwd=tmp_path)
+    assert result.returncode == 1
+    annotations = result.stdout.splitlines()
+    assert annotations[0] == "::error file=content/companies/nio.md,line=6::relations[0].to: unknown company 'nowhere'; companies are: nio, xpeng"
+    assert "::warning file=content/companies/xpeng.md,line=4::stale: updated 2020-01-01" in result.stdout
+    assert len(annotations) == len([line for line in result.stderr.splitlines() if ": " in line]) == 3  # each problem, not the count line
+    assert not check(cwd=tmp_path).stdout  # without --format github: nothing on stdout
+
+
+def test_an_annotation_escapes_what_would_end_its_fields():
+    from briefing.problems import WARNING, Problem
+
+    problem = Problem("content/a:b,c.md", 3, "100% sure\nor not", WARNING)
+    assert problem.annotation() == "::warning file=content/a%3Ab%2Cc.md,line=3::100%25 sure\\nor not"
+    assert Problem("content/site.yml", 0, "x").annotation() == "::error file=content/site.yml::x"
+
+
+@pytest.mark.parametrize("command", [["build.py"], ["-m", "briefing.cli"]])
+def test_version_names_the_command_and_the_package_version(command):
+    import subprocess
+    import sys
+    from importlib.metadata import version
+
+    args = [str(REPO / "build.py")] if command == ["build.py"] else command
+    result = subprocess.run([sys.executable, *args, "--version"], capture_output=True, text=True, cwd=REPO)
+    name = "build.py" if command == ["build.py"] else "briefing"
+    assert result.returncode == 0 and result.stdout == f"{name} {version('briefing')}\n"
