@@ -1,4 +1,4 @@
-"""The command line: `python build.py [build|serve|check]`."""
+"""The command line: `python build.py [build|serve|check|init DIR|new "Company Name"]`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from . import __version__, search
 from .builder import Builder, BuildOptions, BuildResult
 from .guarded import DEFAULT_LIMIT, Limit
-from .problems import ContentError, Problem, Problems
+from .problems import ContentError, Problem, Problems, display_path
 from .progress import terminal_progress
 
 PROGRESS = terminal_progress()
@@ -30,9 +30,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     prog = "build.py" if Path(sys.argv[0]).name == "build.py" else "briefing"  # the console script, or python -m briefing.cli
     parser = argparse.ArgumentParser(prog=prog, description="Build, preview or check a Briefing site.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("command", nargs="?", default="build", choices=["build", "serve", "check"], help="build the site (default), serve it with live reload, or only check the content")
+    parser.add_argument("command", nargs="?", default="build", choices=["build", "serve", "check", "init", "new"],
+                        help="build the site (default), serve it with live reload, only check the content, "
+                             "make a new site in a folder (init DIR), or write a new brief (new \"Company Name\")")
+    parser.add_argument("target", nargs="?", help="init: the folder to make a site in; new: the company's name")
+    parser.add_argument("--slug", help="new: the brief's file name, for a name with no Latin letters (default: the name folded to ASCII)")
     parser.add_argument("--content", type=Path, default=Path("content"), help="content folder (default: content)")
-    parser.add_argument("--templates", type=Path, default=Path("templates"), help="templates folder (default: templates)")
+    parser.add_argument("--templates", type=Path, default=None,
+                        help="the site's own templates, each overriding the packaged theme's file of its name (default: templates, if there is one)")
     parser.add_argument("--output", type=Path, default=Path("site"), help="output folder (default: site)")
     parser.add_argument("--base-url", default=None, help="absolute URL the site is served from (overrides site.yml and BRIEFING_BASE_URL)")
     parser.add_argument("--drafts", action="store_true", help="include briefs marked draft: true")
@@ -78,8 +83,36 @@ def check(args: argparse.Namespace) -> int:
     return 1 if args.strict and warnings else 0
 
 
+def init(args: argparse.Namespace) -> int:
+    from .loader import build_date
+    from .scaffold import init_site
+
+    made = init_site(Path(args.target), build_date())
+    if isinstance(made, Problem):
+        print_problems([made])
+        return 1
+    print(f"made a new site in {args.target}: {', '.join(display_path(path) for path in made)}")
+    print(f"next: cd {args.target} && briefing serve")
+    return 0
+
+
+def new(args: argparse.Namespace) -> int:
+    from .loader import build_date
+    from .scaffold import new_brief
+    from .settings import DEFAULT_TAXONOMIES, load_settings
+
+    settings = load_settings(args.content, Problems())
+    written = new_brief(args.content, args.target, args.slug, build_date(), settings.taxonomies if settings else DEFAULT_TAXONOMIES)
+    if isinstance(written, Problem):
+        print_problems([written])
+        return 1
+    print(f"wrote {display_path(written)}: fill in its summary and text")
+    return 0
+
+
 def options_from(args: argparse.Namespace) -> BuildOptions:
-    return BuildOptions(args.content, args.templates, args.output, base_url_override(args), args.drafts, args.strict, args.offline)
+    return BuildOptions(args.content, args.templates or Path("templates"), args.output, base_url_override(args), args.drafts, args.strict,
+                        args.offline)
 
 
 def report_build(result: BuildResult, output: Path) -> None:
@@ -124,9 +157,17 @@ def serve(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if (args.target is None) == (args.command in ("init", "new")) or (args.slug is not None and args.command != "new"):
+        usage = {"init": "init DIR", "new": 'new "Company Name" [--slug SLUG]'}.get(args.command, f"{args.command} [options]")
+        print(f"usage: {usage}", file=sys.stderr)
+        return 2
+    if args.templates is not None and not args.templates.is_dir():
+        print_problems([Problem(display_path(args.templates), 0, "is not a folder; --templates names a folder of templates that override the "
+                                                                  "packaged theme's (leave it out to use the theme alone)")])
+        return 1
     Limit.seconds = args.convert_timeout
     try:
-        return {"check": check, "build": build, "serve": serve}[args.command](args)
+        return {"check": check, "build": build, "serve": serve, "init": init, "new": new}[args.command](args)
     except KeyboardInterrupt:
         if PROGRESS is not None:
             PROGRESS.clear()

@@ -677,7 +677,7 @@ def review_items(briefs, bodies, backlinks, claims, documents: Documents, terms,
                     f"event '{event.title}' ({event.date}) is a rumor {age} days old; confirm it, or remove it", *company)
             if event.source is None:
                 add("unsourced", (*title, event.line), brief.path, event.line, f"event '{event.title}' has no source; add 'source:'", *company)
-        if not backlinks[slug]:
+        if not backlinks[slug] and len(briefs) > 1:  # a site's only brief has no other to be linked from
             add("unlinked", title, brief.path, 1, f"nothing links to this brief; link it from another with [[{slug}]] or add a relation", *company)
         cited = {c.source.name for c in (*brief.relations, *brief.events, *brief.strengths, *brief.weaknesses) if c.source}
         cited |= {citation.source_id for citation in bodies[slug].citations}

@@ -9,6 +9,7 @@ each sent the pages it renders.
 from __future__ import annotations
 
 import datetime
+import os
 import re
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -85,9 +86,25 @@ class PageContext:
         return urls.absolute(self.settings.base_url, target)
 
 
-def make_environment(templates: Path) -> jinja2.Environment:
+def packaged_theme() -> Path:
+    """The default theme: inside the package once installed (briefing/theme/), else the repository's templates/."""
+    here = Path(__file__).resolve().parent
+    installed = here / "theme"
+    return installed if installed.is_dir() else here.parent / "templates"
+
+
+def theme_folders(templates: Path) -> tuple[Path, ...]:
+    """Where templates and static files are looked up, the first that has a file winning: the site's own
+    `templates` folder, when there is one, then the packaged theme. A site overrides the theme file by file."""
+    packaged = packaged_theme()
+    if templates.is_dir() and templates.resolve() != packaged:
+        return (templates, packaged)
+    return (packaged,)
+
+
+def make_environment(folders: tuple[Path, ...]) -> jinja2.Environment:
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates.resolve())),
+        loader=jinja2.FileSystemLoader([str(folder.resolve()) for folder in folders]),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -105,11 +122,12 @@ def iso_date(value: datetime.date) -> str:
 
 
 class Renderer:
-    """Renders pages with one folder's templates."""
+    """Renders pages with a site's templates over the packaged theme (theme_folders)."""
 
     def __init__(self, templates: Path):
         self.templates = templates
-        self.env = make_environment(templates)
+        self.folders = theme_folders(templates)
+        self.env = make_environment(self.folders)
 
     def render(self, page: PageView) -> list[bytes]:
         """The page's bytes, in pieces: a page listing every claim of a large site is tens of megabytes, and
@@ -135,9 +153,10 @@ class Renderer:
             while batch := list(islice(fragments, FRAGMENTS_PER_CHUNK)):
                 chunks.append("".join(batch).encode("utf-8"))
         except jinja2.TemplateSyntaxError as exc:
-            raise ContentError([Problem(display_path(self.templates / (exc.name or "?")), exc.lineno or 0, f"template error: {exc.message}")]) from None
+            raise ContentError([Problem(display_path(exc.filename or self.folders[0] / (exc.name or "?")), exc.lineno or 0,
+                                        f"template error: {exc.message}")]) from None
         except (jinja2.TemplateError, TypeError, AttributeError, ValueError, KeyError) as exc:
-            path, line = template_position(exc, self.templates)
+            path, line = template_position(exc, self.folders)
             raise ContentError([Problem(path, line, f"template error: {exc}")]) from None
         return chunks
 
@@ -208,31 +227,31 @@ def render_in_helper(payload: bytes) -> list[tuple[str, int, object]]:
     return [(name, size, description) for (name, size), description in zip(sizes, descriptions)]
 
 
-def template_position(exc: BaseException, templates: Path) -> tuple[str, int]:
+def template_position(exc: BaseException, folders: tuple[Path, ...]) -> tuple[str, int]:
     """The template file and line a rendering error came from, found in its traceback."""
-    root = str(templates.resolve())
+    roots = tuple(str(folder.resolve()) + os.sep for folder in folders)
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if frame.filename.startswith(root):
+        if frame.filename.startswith(roots):
             return display_path(frame.filename), frame.lineno or 0
-    return display_path(templates), 0
+    return display_path(folders[0]), 0
 
 
 def site_files(settings: Settings, templates: Path) -> dict[str, bytes]:
-    """The files of the site not made from templates: the static files, and those for the host. ContentError
-    for a static file that is not a regular, readable file."""
+    """The files of the site not made from templates: the static files (a site's own over the theme's, file by
+    file), and those for the host. ContentError for a static file that is not a regular, readable file."""
     files = {".nojekyll": b""}
     if settings.cname:
         files["CNAME"] = settings.cname.encode() + b"\n"
-    folder = templates / "static"
     problems = Problems()
-    for path, _ in walk_files([folder]):
-        try:
-            with open_regular(path) as handle:
-                if handle is None:
-                    problems.error(path, 0, "is not a regular file (a pipe or device); put only files in the static folder")
-                else:
-                    files[STATIC + Path(path).relative_to(folder).as_posix()] = handle.read()
-        except OSError as exc:
-            problems.error(path, 0, unreadable(exc))
+    for folder in [folder / "static" for folder in reversed(theme_folders(templates))]:
+        for path, _ in walk_files([folder]):
+            try:
+                with open_regular(path) as handle:
+                    if handle is None:
+                        problems.error(path, 0, "is not a regular file (a pipe or device); put only files in the static folder")
+                    else:
+                        files[STATIC + Path(path).relative_to(folder).as_posix()] = handle.read()
+            except OSError as exc:
+                problems.error(path, 0, unreadable(exc))
     problems.raise_errors()
     return files

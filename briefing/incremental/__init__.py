@@ -24,7 +24,7 @@ from ..markup import Names
 from ..model import Site, build_site
 from ..parallel import Progress
 from ..problems import Problem, Problems, display_path
-from ..render import Renderer
+from ..render import Renderer, theme_folders
 from ..settings import Settings
 from ..views import PageView, declare_pages
 from .fingerprints import Fingerprints
@@ -73,7 +73,7 @@ class Incremental:
         self.new_process = False
         self.key = build_key(options_and_date)
         record = load_record(self.store, self.output)
-        self.inputs = input_entries([self.content, self.templates], record.inputs if record else {})
+        self.inputs = input_entries([self.content, *theme_folders(self.templates)], record.inputs if record else {})
         if record is None or not trust_output:
             return None
         if record.key == self.key:
@@ -92,7 +92,7 @@ class Incremental:
 
     def prepare_templates(self) -> None:
         """A new renderer and new fingerprints when the templates changed (every page is then rendered again)."""
-        entries = input_entries([self.templates], self.template_entries)
+        entries = input_entries(list(theme_folders(self.templates)), self.template_entries)
         digests = sorted((path, digest_of(entry)) for path, entry in entries.items())
         self.template_entries = entries
         salt = hashlib.blake2b(repr((engine_fingerprint(), digests)).encode("utf-8", "surrogateescape"), digest_size=32).digest()
