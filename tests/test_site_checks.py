@@ -405,10 +405,34 @@ def actionlint(path: Path) -> subprocess.CompletedProcess:
     return run([ACTIONLINT, path], cwd=path.parent, timeout=120)
 
 
-def test_actionlint_accepts_the_pages_workflow():
-    result = actionlint(WORKFLOW)
+@pytest.mark.parametrize("workflow", sorted((REPO / ".github" / "workflows").glob("*.yml")), ids=lambda path: path.name)
+def test_actionlint_accepts_every_workflow(workflow):
+    result = actionlint(workflow)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 workflow file" in result.stdout, result.stdout
+
+
+def test_the_tests_run_on_pushes_and_pull_requests_in_debian_and_the_briefs_are_annotated():
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "tests.yml").read_text("utf-8"))
+    triggers = workflow.get("on", workflow.get(True))
+    assert "push" in triggers and "pull_request" in triggers
+    tests = workflow["jobs"]["tests"]
+    assert tests["container"] == "python:3.11-bookworm"
+    assert any(step.get("run") == "bash .ci/run" for step in tests["steps"])
+    check = [step["run"] for step in workflow["jobs"]["check"]["steps"] if "run" in step]
+    assert "python build.py check --format github" in check and not any("--strict" in run for run in check)
+
+
+def test_pages_runs_daily_and_keeps_its_cache_and_output_between_deployments():
+    workflow = yaml.safe_load(WORKFLOW.read_text("utf-8"))
+    triggers = workflow.get("on", workflow.get(True))
+    assert triggers["schedule"] == [{"cron": "17 5 * * *"}]
+    assert "60 days" in WORKFLOW.read_text("utf-8")  # says that GitHub pauses the schedule of a quiet repository
+    steps = workflow["jobs"]["build"]["steps"]
+    cache = next(step for step in steps if step.get("uses", "").startswith("actions/cache@"))
+    assert cache["with"]["path"].split() == [".briefing-cache", "site"]
+    names = [step.get("name") for step in steps]
+    assert names.index(cache["name"]) < names.index("Build the site")
 
 
 def test_actionlint_rejects_a_broken_workflow(tmp_path):
