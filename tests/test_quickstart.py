@@ -34,11 +34,21 @@ SMOKE_TESTS = ("tests/test_sample.py", "tests/test_cli.py")  # what the README's
 SERVER_URL = re.compile(r"http://127\.0\.0\.1:\d+/\S*")
 
 
-def quick_start_commands(readme: str) -> list[str]:
-    """The ```bash blocks of README's '## Quick start' section."""
-    match = re.search(r"^## Quick start\s*$(.*?)(?=^## |\Z)", readme, re.M | re.S)
-    assert match, "README.md has no '## Quick start' section"
+def section_commands(readme: str, heading: str) -> list[str]:
+    """The ```bash blocks of one '## ' section of README."""
+    match = re.search(rf"^## {re.escape(heading)}\s*$(.*?)(?=^## |\Z)", readme, re.M | re.S)
+    assert match, f"README.md has no '## {heading}' section"
     return [block.strip() for block in re.findall(r"^```bash\n(.*?)^```", match.group(1), re.M | re.S)]
+
+
+def quick_start_commands(readme: str) -> list[str]:
+    return section_commands(readme, "Quick start")
+
+
+def test_every_shell_block_of_readme_is_one_this_test_runs():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    ran = quick_start_commands(readme) + section_commands(readme, "Your first brief")
+    assert len(re.findall(r"^```(?:bash|sh|shell|console)\n", readme, re.M)) == len(ran) == 3
 
 
 def test_readme_has_two_quick_start_commands():
@@ -129,5 +139,8 @@ def test_quick_start_on_a_clean_copy(tmp_path):
     assert not (copy / ".venv").exists()
 
     run_quick_start_command(main_command, copy, fresh_shell_env())
+    [first_brief] = section_commands((REPO / "README.md").read_text(encoding="utf-8"), "Your first brief")
+    run_quick_start_command(first_brief, copy, fresh_shell_env())
+    assert (copy.parent / "my-briefing" / "content" / "companies" / "nio.md").is_file()
 
     run_quick_start_command(test_command, copy, fresh_shell_env(PYTEST_ADDOPTS=f"-m 'not quickstart' -x -q {' '.join(SMOKE_TESTS)}"))
