@@ -170,6 +170,7 @@ class Brief:
     updated: datetime.date
     updated_line: int
     aliases: tuple[str, ...]
+    aliases_line: int
     website: str
     headquarters: str
     listing: str
@@ -376,6 +377,7 @@ def read_brief(path: Path, content: Path, schema: dict, settings: Settings, prob
         updated=values["updated"],
         updated_line=reader.line(("updated",)),
         aliases=values["aliases"],
+        aliases_line=reader.line(("aliases",)),
         website=values["website"],
         headquarters=values["headquarters"],
         listing=values["listing"],

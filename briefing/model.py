@@ -316,6 +316,7 @@ def build_site(documents: Documents, settings: Settings, problems: Problems, bui
     sources = {s.id: s for s in documents.sources}
     source_refs = {s.id: SourceRef(s.id, s.title, s.publisher, urls.source(s.id)) for s in documents.sources}
     resolver = Resolver(refs, skipped_drafts, source_refs, problems, documents)
+    check_aliases(briefs, problems)
 
     bodies = convert(company_names(briefs), settings.autolink, {slug: (b.body.text, b.body.first_line) for slug, b in briefs.items()})
     for slug, body in bodies.items():
@@ -412,6 +413,17 @@ def linked_companies(body: RenderedBody) -> set[str]:
 def in_order(referrers: set[Referrer]) -> tuple[Referrer, ...]:
     """A company's backlinks as its page lists them."""
     return tuple(sorted(referrers, key=lambda r: (sort_key(r.title), r.url)))
+
+
+def check_aliases(briefs: dict[str, Brief], problems: Problems) -> None:
+    """An alias names one company: one that two briefs claim (in any case) is an error naming both."""
+    claimed: dict[str, Brief] = {}
+    for brief in briefs.values():
+        for alias in dict.fromkeys(brief.aliases):
+            other = claimed.setdefault(alias.casefold(), brief)
+            if other is not brief:
+                problems.error(brief.path, brief.aliases_line,
+                               f"alias '{alias}' is also claimed by {display_path(other.path)}; an alias names one company: keep it in one brief")
 
 
 def company_names(briefs: dict[str, Brief]) -> Names:
@@ -652,6 +664,8 @@ def review_items(briefs, bodies, backlinks, claims, documents: Documents, terms,
     """What needs attention, in the order /review/ lists it: the warnings, and what only that page shows."""
     items: dict[str, list[tuple[tuple, ReviewItem]]] = {kind: [] for kind in REVIEW_KINDS}
 
+    # A brief that did not parse may cite, link or tag what now looks unused: those warnings would only repeat its error.
+    judged = not documents.unreadable_briefs
     def add(kind: str, order: tuple, path: Path, line: int, message: str, name: str, url: str, file: str) -> None:
         items[kind].append((order, ReviewItem(kind, display_path(path), line, message, name, url, file)))
 
@@ -677,19 +691,19 @@ def review_items(briefs, bodies, backlinks, claims, documents: Documents, terms,
                     f"event '{event.title}' ({event.date}) is a rumor {age} days old; confirm it, or remove it", *company)
             if event.source is None:
                 add("unsourced", (*title, event.line), brief.path, event.line, f"event '{event.title}' has no source; add 'source:'", *company)
-        if not backlinks[slug] and len(briefs) > 1:  # a site's only brief has no other to be linked from
+        if not backlinks[slug] and len(briefs) > 1 and judged:  # a site's only brief has no other to be linked from
             add("unlinked", title, brief.path, 1, f"nothing links to this brief; link it from another with [[{slug}]] or add a relation", *company)
         cited = {c.source.name for c in (*brief.relations, *brief.events, *brief.strengths, *brief.weaknesses) if c.source}
         cited |= {citation.source_id for citation in bodies[slug].citations}
         if len(cited) < 2:
             add("thin", title, brief.path, 1, f"cites {'one source' if cited else 'no source'}; back its claims with more", *company)
     for source in documents.sources:
-        if source.id not in claims:
+        if source.id not in claims and judged:
             add("uncited", (source.line,), source.path, source.line,
                 f"source '{source.id}' is not cited; cite it with [@{source.id}] or source: {source.id}, or remove it", source.title, urls.source(source.id), source.path.name)
     for taxonomy, pages in documents.term_pages.items():
         for page in pages:
-            if page.slug not in terms[taxonomy]:
+            if page.slug not in terms[taxonomy] and judged:
                 hint = did_you_mean(page.slug, terms[taxonomy])
                 add("unused-term", (taxonomy, page.slug), page.path, 1, f"describes a {taxonomy} term '{page.slug}' that no brief uses{hint}", f"{taxonomy}/{page.slug}", "", f"{taxonomy}/{page.path.name}")
     return tuple(item for kind in REVIEW_KINDS for _, item in sorted(items[kind], key=lambda pair: pair[0]))

@@ -228,7 +228,8 @@ def declare_pages(site: Site, problems: Problems) -> tuple[PageView, ...]:
     one URL are an error."""
     chrome = chrome_of(site)
     made = [(view, url, title, item) for view in VIEWS for url, title, item in view.pages(site)]
-    listed = tuple((url, item.brief.updated if isinstance(item, Company) else None) for view, url, _, item in made if view.listed)
+    listed = tuple((url, item.brief.updated if isinstance(item, Company) else None) for view, url, _, item in made
+                   if view.listed and not (isinstance(item, Company) and item.brief.draft))  # a draft (--drafts) is no page to publish
     whole = WholeSite(site.settings, site.build_date, site.home, site.companies, site.taxonomies, site.events, site.sources, site.threats, listed,
                       site.changes is not None, (site.changes or ())[:RECENT_CHANGES], site.review)
     pages = tuple(

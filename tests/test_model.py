@@ -199,10 +199,15 @@ def test_each_kind_of_link_is_a_backlink(tmp_path, nio_body, nio_front):
 
 
 def test_a_brief_linking_itself_is_not_its_own_backlink(tmp_path):
-    content = write_site(tmp_path, {"companies/nio.md": brief("Nio", body="[[nio]] and Nio.")})
+    content = write_site(tmp_path, {"companies/nio.md": brief("Nio", body="[[nio]] and Nio."), "companies/xpeng.md": brief("XPeng")})
     site, problems = load(content)
     assert site.texts["nio"].referenced_by == ()
-    assert [p.message for p in problems.warnings] == ["nothing links to this brief; link it from another with [[nio]] or add a relation"]
+    assert "nothing links to this brief; link it from another with [[nio]] or add a relation" in [p.message for p in problems.warnings]
+
+
+def test_a_site_s_only_brief_is_not_warned_as_unlinked(tmp_path):
+    site, problems = load(write_site(tmp_path, {"companies/nio.md": brief("Nio", body="Text.")}))
+    assert not any("nothing links" in p.message for p in problems.warnings)
 
 
 # events, sources, citations

@@ -39,6 +39,7 @@ def test_clicking_through_from_disk_lands_on_pages_with_styles(offline, browser)
     page.goto((offline / "index.html").as_uri())
 
     def styled() -> bool:  # the stylesheet loaded: the header has its dark background, not the default transparent
+        page.wait_for_load_state("load")  # a click waits for the navigation to start, not for the page's stylesheet
         return page.evaluate("getComputedStyle(document.querySelector('.site-header')).backgroundColor") not in ("rgba(0, 0, 0, 0)", "")
 
     assert styled()
