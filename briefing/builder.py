@@ -118,7 +118,7 @@ class Builder:
             staging = Staging(options.output)
             try:
                 sizes, described = render_pages(todo, self.cache.renderer, staging.put, self.progress, self.cache.describe)
-                for name, data in site_files(settings, options.templates).items():
+                for name, data in site_files(settings, options.templates, options.content, documents.assets).items():
                     staging.put(name, [data])
                     sizes[name] = len(data)
             except BaseException:

@@ -11,19 +11,21 @@ from __future__ import annotations
 import datetime
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 from . import fields
 from .fields import Field, FieldReader, PartialDate
-from .files import UnclosedFrontMatter, read_text, split_front_matter, unreadable
+from .files import UnclosedFrontMatter, inside, read_text, split_front_matter, unreadable, walk_files
 from .parallel import Progress, counter, parallel_iter
 from .problems import Problem, Problems, did_you_mean
 from .settings import Settings
 from .slugs import is_brief_slug, slugify
 from .yamlsafe import YamlResult, load_yaml
 
+ASSETS = "assets"  # the content folder's folder of images and files, published as they are
 RELATION_TYPES = ("partner", "manufacturing", "supplier", "investor", "subsidiary", "competitor")
 CONFIDENCE = ("rumor", "reported", "confirmed")
 THREATS = ("high", "medium", "low", "unclear")  # highest first: the order they rank in
@@ -218,6 +220,7 @@ class Documents:
     unreadable_briefs: frozenset[str] = frozenset()
     unreadable_sources: frozenset[str] = frozenset()
     sources_file_failed: bool = False
+    assets: frozenset[str] = frozenset()  # the files under content/assets/, relative to the content folder ('assets/plant.jpg')
 
 
 SourcesFile = tuple[tuple[Source, ...], frozenset[str], bool]  # the sources, the ids that failed, whether the file did
@@ -256,7 +259,24 @@ def read_documents(content: Path, settings: Settings, problems: Problems, read: 
         unreadable_briefs=frozenset(slug for slug, brief in by_slug.items() if brief is None),
         unreadable_sources=unreadable_sources,
         sources_file_failed=sources_file_failed,
+        assets=asset_files(content, problems),
     )
+
+
+def asset_files(content: Path, problems: Problems) -> frozenset[str]:
+    """The regular files under content/assets/ (relative to the content folder), each published at the same path
+    under the site's root; anything else there (a pipe, a link out of the content folder, a loop) is an error."""
+    found = set()
+    for path, info in walk_files([content / ASSETS]):
+        if info is None:
+            problems.error(path, 0, "is a broken or looping symbolic link; put the file itself there")
+        elif not inside(Path(path), content):
+            problems.error(path, 0, f"links outside the content folder {content}; put the file itself in {ASSETS}/")
+        elif not stat.S_ISREG(info.st_mode):
+            problems.error(path, 0, f"is not a regular file (a pipe or device); put only files in {ASSETS}/")
+        else:
+            found.add(Path(path).relative_to(content).as_posix())
+    return frozenset(found)
 
 
 def markdown_files(folder: Path, problems: Problems, what: str) -> list[str]:
@@ -290,7 +310,7 @@ def kind_of(entry: os.DirEntry) -> bool | OSError:
 
 
 def check_unknown_folders(content: Path, settings: Settings, problems: Problems) -> None:
-    known = {"companies", *settings.taxonomies}
+    known = {"companies", ASSETS, *settings.taxonomies}
     for path in sorted(content.iterdir()):
         if path.is_dir() and not path.name.startswith(".") and path.name not in known:
             if any(path.glob("*.md")):

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import html
+import posixpath
 import re
 import xml.etree.ElementTree as etree
 import zlib
 from dataclasses import dataclass, field
 from typing import Callable
+from urllib.parse import quote, unquote
 
 import markdown
 from markdown.extensions.fenced_code import FencedCodeExtension
@@ -27,6 +29,7 @@ from markdown.util import AMP_SUBSTITUTE, AtomicString
 from .slugs import slugify
 
 SITE = "@site/"
+BRIEFS_FOLDER = "companies"  # where briefs are, in the content folder: their relative links start from it
 SAFE_SCHEMES = ("http:", "https:", "mailto:", "tel:")
 SKIP_AUTOLINK = frozenset({"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6"})
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -75,6 +78,15 @@ class UnsafeLink:
 
 
 @dataclass(frozen=True, slots=True)
+class FileLink:
+    """A brief's link or image to a file of the content folder, by a relative address."""
+
+    path: str  # resolved against the brief's folder, relative to the content folder ('assets/plant.jpg'); '' if it leaves it
+    address: str  # as written
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
 class RenderedBody:
     packed_html: bytes  # see pack_html
     headings: tuple[Heading, ...]
@@ -82,6 +94,7 @@ class RenderedBody:
     citations: tuple[Citation, ...]  # in order of first citation: the reference numbers
     autolinks: tuple[str, ...]  # slugs linked from plain-text mentions
     unsafe_links: tuple[UnsafeLink, ...]
+    files: tuple[FileLink, ...] = ()  # relative links to files (content/assets/): the page links them from the site's root
 
     @property
     def html(self) -> str:
@@ -154,6 +167,7 @@ class _Found:
         self.headings: list[Heading] = []
         self.autolinks: list[str] = []
         self.unsafe: list[str] = []
+        self.files: list[tuple[str, str]] = []  # resolved path, raw address
 
 
 class WikiLinkPattern(InlineProcessor):
@@ -225,6 +239,22 @@ class SafeLinks(Treeprocessor):
                 if address is not None and not is_safe_address(address):
                     self.converter.found.unsafe.append(address)
                     element.set(attribute, "#")
+                elif address is not None and self.converter.self_slug and (relative := relative_file(address)) is not None:
+                    path, rest = relative
+                    resolved = posixpath.normpath(posixpath.join(BRIEFS_FOLDER, path))
+                    resolved = "" if resolved == ".." or resolved.startswith("../") else resolved
+                    self.converter.found.files.append((resolved, address))
+                    element.set(attribute, SITE + quote(resolved) + rest if resolved else "#")
+
+
+def relative_file(address: str) -> tuple[str, str] | None:
+    """(path, what follows it: ?query#fragment) of an address that names a file relative to the page's own;
+    None for an address with a scheme, from the root, or only a fragment or query."""
+    address = browser_address(address)
+    if not address or address.startswith(("#", "?", "/", "\\", SITE)) or re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", address):
+        return None  # SITE: a link the converter made (a wikilink)
+    cut = min((i for i in (address.find("?"), address.find("#")) if i >= 0), default=len(address))
+    return unquote(address[:cut]), address[cut:]
 
 
 def unescape(text: str) -> str:
@@ -342,6 +372,7 @@ class BodyConverter:
             citations=tuple(Citation(source_id, citation_lines[source_id]) for source_id in order),
             autolinks=tuple(found.autolinks),
             unsafe_links=tuple(UnsafeLink(as_written(a), locate(as_written(a))) for a in found.unsafe),
+            files=tuple(FileLink(path, as_written(a), locate(as_written(a))) for path, a in found.files),
         )
 
 

@@ -18,6 +18,7 @@ from typing import Callable
 
 from . import urls
 from .documents import (
+    ASSETS,
     RELATION_TYPES,
     THREATS,
     Brief,
@@ -28,7 +29,7 @@ from .documents import (
 )
 from .fields import PartialDate
 from .guarded import Limit, guarded_iter
-from .markup import Names, RenderedBody, converting, pack_html
+from .markup import FileLink, Names, RenderedBody, converting, pack_html
 from .parallel import Progress, counter
 from .problems import Problems, did_you_mean, display_path
 from .settings import Settings
@@ -396,13 +397,14 @@ def links_of(body: RenderedBody) -> tuple[tuple[tuple[str, str], ...], tuple[str
     return tuple((w.target, w.anchor) for w in body.wikilinks), body.autolinks
 
 
-def anchors_and_citations(body: RenderedBody) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+def anchors_and_citations(body: RenderedBody) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """What else the rest of the model reads of a body: its anchors (other bodies link to them), its
-    citations (the sources page lists them) and its rejected links (errors)."""
+    citations (the sources page lists them), its rejected links (errors) and the files it links (each must exist)."""
     return (
         tuple(h.anchor for h in body.headings),
         tuple(c.source_id for c in body.citations),
         tuple(u.address for u in body.unsafe_links),
+        tuple(f.path for f in body.files),
     )
 
 
@@ -498,6 +500,20 @@ class Resolver:
                 self.source(path, citation.line, citation.source_id, f"[@{citation.source_id}]")
             for unsafe in body.unsafe_links:
                 self.problems.error(path, unsafe.line, f"link '{unsafe.address[:60]}' is not allowed; use an http(s), mailto or relative address")
+            for link in body.files:
+                self.file(path, link)
+
+    def file(self, path: Path, link: FileLink) -> None:
+        """A brief's relative link to a file: it must be a file of content/assets/, which the site publishes."""
+        where = f"'{link.address[:80]}'"
+        if link.path in self.documents.assets:
+            return
+        if not link.path.startswith(ASSETS + "/"):
+            self.problems.error(path, link.line, f"{where} is not a file under {ASSETS}/: only the content folder's {ASSETS}/ is published; "
+                                                 f"put the file there and link it as ../{ASSETS}/NAME (or link a brief as [[slug]])")
+        else:
+            hint = did_you_mean(link.path[len(ASSETS) + 1:], [name[len(ASSETS) + 1:] for name in self.documents.assets])
+            self.problems.error(path, link.line, f"{where}: there is no file content/{link.path}{hint}")
 
 
 def collect_terms(briefs: dict[str, Brief], settings: Settings, problems: Problems) -> dict[str, dict[str, tuple[TermRef, list[CompanyRef]]]]:

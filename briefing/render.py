@@ -24,7 +24,7 @@ from markupsafe import Markup
 from . import urls
 from .diagrams import local_map
 from .export import csv_text, json_text
-from .files import open_regular, unreadable, walk_files
+from .files import open_regular, read_bytes, unreadable, walk_files
 from .markup import SITE, RenderedBody, as_section
 from .parallel import (
     MIN_ITEMS,
@@ -42,7 +42,7 @@ from .settings import Settings
 from .views import PageView, WholeSite
 
 STATIC = "static/"
-SITE_LINK = re.compile(f'href="{re.escape(SITE)}([^"]*)"')  # a link to a page of the site in a converted body
+SITE_LINK = re.compile(f'(href|src)="{re.escape(SITE)}([^"]*)"')  # a link to a page or file of the site in a converted body
 PAGES_PER_CHUNK = 25  # pages sent to a helper at a time
 IN_FLIGHT = 8  # chunks sent to helpers and not yet rendered
 FRAGMENTS_PER_CHUNK = 20_000  # pieces of template output encoded at a time; a company page has a few thousand
@@ -79,8 +79,8 @@ class PageContext:
             return Markup("")
         html = as_section(body, section) if section else body.html
         if self.settings.offline:
-            return Markup(SITE_LINK.sub(lambda m: f'href="{self.prefix}{urls.with_index_file(m[1])}"', html))
-        return Markup(html.replace(f'href="{SITE}', f'href="{self.prefix}'))
+            return Markup(SITE_LINK.sub(lambda m: f'{m[1]}="{self.prefix}{urls.with_index_file(m[2])}"', html))
+        return Markup(html.replace(f'href="{SITE}', f'href="{self.prefix}').replace(f'src="{SITE}', f'src="{self.prefix}'))
 
     def absolute(self, target: str) -> str:
         return urls.absolute(self.settings.base_url, target)
@@ -236,9 +236,10 @@ def template_position(exc: BaseException, folders: tuple[Path, ...]) -> tuple[st
     return display_path(folders[0]), 0
 
 
-def site_files(settings: Settings, templates: Path) -> dict[str, bytes]:
+def site_files(settings: Settings, templates: Path, content: Path | None = None, assets: frozenset[str] = frozenset()) -> dict[str, bytes]:
     """The files of the site not made from templates: the static files (a site's own over the theme's, file by
-    file), and those for the host. ContentError for a static file that is not a regular, readable file."""
+    file), the content folder's `assets` (documents.asset_files) and those for the host. ContentError for a file
+    that is not a regular, readable file."""
     files = {".nojekyll": b""}
     if settings.cname:
         files["CNAME"] = settings.cname.encode() + b"\n"
@@ -253,5 +254,9 @@ def site_files(settings: Settings, templates: Path) -> dict[str, bytes]:
                         files[STATIC + Path(path).relative_to(folder).as_posix()] = handle.read()
             except OSError as exc:
                 problems.error(path, 0, unreadable(exc))
+    for name in sorted(assets):
+        data = read_bytes(content / name, content, problems)
+        if data is not None:
+            files[name] = data
     problems.raise_errors()
     return files

@@ -17,7 +17,7 @@ from .yamlsafe import load_yaml
 
 DEFAULT_TAXONOMIES = ("partnerships", "positioning", "threats")
 BASE_URL_OVERRIDE = "--base-url/BRIEFING_BASE_URL"  # where an overriding base_url comes from, for messages
-RESERVED_PATHS = frozenset({"companies", "timeline", "sources", "map", "matrix", "landscape", "changes", "changes.xml", "review", "data", "search", "pagefind", "pack", "static", "feed.xml", "sitemap.xml", "robots.txt", "404.html"})
+RESERVED_PATHS = frozenset({"assets", "companies", "timeline", "sources", "map", "matrix", "landscape", "changes", "changes.xml", "review", "data", "search", "pagefind", "pack", "static", "feed.xml", "sitemap.xml", "robots.txt", "404.html"})
 
 
 def language(reader: FieldReader, value: object, at: tuple) -> str:

@@ -54,7 +54,7 @@ def with_new_texts(last: LastBuild, documents: Documents, settings: Settings, bu
     site, before = last.site, last.documents
     if (settings, build_date, drafts) != (site.settings, site.build_date, last.drafts):
         return None
-    unchanged = ("sources", "index", "term_pages", "unreadable_briefs", "unreadable_sources", "sources_file_failed")
+    unchanged = ("sources", "index", "term_pages", "unreadable_briefs", "unreadable_sources", "sources_file_failed", "assets")
     if any(getattr(documents, name) != getattr(before, name) for name in unchanged):
         return None
     if len(documents.briefs) != len(before.briefs) or memo.names is not last.names or memo.autolink != last.autolink:

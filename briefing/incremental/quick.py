@@ -68,7 +68,7 @@ class StoredPage:
     absolute_links: bool
     referenced_by: tuple[Referrer, ...]
     links: tuple[tuple[tuple[str, str], ...], tuple[str, ...]]
-    anchors: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+    anchors: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]
     history: tuple[ChangeEntry, ...]
     body: RenderedBody
 
