@@ -24,7 +24,8 @@ def test_a_draft_built_with_drafts_carries_a_badge_and_stays_out_of_the_sitemap_
     site = tmp_path / "site"
     assert '<span class="badge draft">draft</span>' in (site / "companies" / "beta" / "index.html").read_text("utf-8")
     assert 'class="badge draft"' not in (site / "companies" / "alpha" / "index.html").read_text("utf-8")
-    assert '<span class="badge draft">draft</span>' in (site / "companies" / "index.html").read_text("utf-8")
+    for listing in ("companies/index.html", "index.html", "pack/index.html"):
+        assert (site / listing).read_text("utf-8").count('<span class="badge draft">draft</span>') == 1, listing
     sitemap, feed = (site / "sitemap.xml").read_text("utf-8"), (site / "feed.xml").read_text("utf-8")
     assert "companies/alpha/" in sitemap and "companies/beta/" not in sitemap
     assert "companies/alpha/" in feed and "companies/beta/" not in feed
