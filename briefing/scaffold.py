@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
 import re
 import unicodedata
 from pathlib import Path
@@ -153,4 +152,4 @@ def init_site(folder: Path, today: datetime.date) -> list[Path] | Problem:
                 handle.write(text)
     except OSError as exc:
         return Problem(str(folder), 0, f"cannot be made a site: {exc.strerror or exc}")
-    return [path for path in files if os.path.isfile(path)]
+    return list(files)

@@ -59,7 +59,7 @@ class Incremental:
         self.new_process = True
         self.last_history: tuple[tuple, History] | None = None  # the last history read, by what it was read for
         self.history_keys: set[bytes] = set()  # the cache entries of its blob pairs
-        self.left: set[str] = set()  # output files the last build left as they were (leave): their pages are not as declared
+        self.left: set[str] = set()  # output files the last build left as they were (to_render's `later`): their pages are not as declared
 
     def start(self, options_and_date: str, trust_output: bool = True, later: frozenset[str] = frozenset()) -> QuickResult | None:
         """Before a build: look at the templates; in a new process, at the record of the last build, and
